@@ -1,0 +1,81 @@
+"""Settings as a frozen dataclass read from ``FEEDBACK_*`` environment variables.
+
+Following securedrop's ``sdconfig``, ``create_app`` takes one of these (tests pass their own), so
+nothing reads the environment after start-up. There is no hard-coded fallback secret: outside
+tests a random key is generated once into the instance folder and reused after that.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+PREFIX = "FEEDBACK_"
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_path: Path
+    database_url: str
+    secret_key: str
+    testing: bool = False
+    debug: bool = False
+    # SQLite: FULL survives power loss at some cost in speed; NORMAL (the WAL default) survives
+    # process crashes, which is what a single-machine deployment usually needs.
+    sqlite_synchronous: str = "NORMAL"
+    sqlite_busy_timeout_ms: int = 15000
+    pool_size: int = 5
+    max_overflow: int = 10
+    base_url: str = "http://127.0.0.1:5000"
+    exports_path: Path = Path("exports")
+    # PostgreSQL only: a schema to work in (tests give each test its own).
+    database_schema: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def _secret_key(instance: Path) -> str:
+    """Read the instance's secret key, creating it (256 random bits, mode 0600) on first run."""
+    key_file = instance / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def default_instance_path() -> Path:
+    return Path(os.environ.get(f"{PREFIX}INSTANCE_PATH") or Path.cwd() / "instance").resolve()
+
+
+def from_env(environ: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if environ is None else environ)
+    instance = Path(env.get(f"{PREFIX}INSTANCE_PATH") or Path.cwd() / "instance").resolve()
+    url = env.get(f"{PREFIX}DATABASE_URL") or f"sqlite:///{instance / 'feedback.db'}"
+    secret = env.get(f"{PREFIX}SECRET_KEY") or _secret_key(instance)
+    return Settings(
+        instance_path=instance,
+        database_url=url,
+        secret_key=secret,
+        debug=_bool(env.get(f"{PREFIX}DEBUG")),
+        sqlite_synchronous=env.get(f"{PREFIX}SQLITE_SYNCHRONOUS", "NORMAL").upper(),
+        sqlite_busy_timeout_ms=int(env.get(f"{PREFIX}SQLITE_BUSY_TIMEOUT_MS", "15000")),
+        pool_size=int(env.get(f"{PREFIX}POOL_SIZE", "5")),
+        max_overflow=int(env.get(f"{PREFIX}MAX_OVERFLOW", "10")),
+        base_url=env.get(f"{PREFIX}BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        exports_path=Path(env.get(f"{PREFIX}EXPORTS_PATH", "exports")),
+    )

@@ -1,0 +1,40 @@
+"""Public pages. The start page lists open instruments so a visitor can see what is collected."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from sqlalchemy import select
+
+from ...db import Instrument, Programme, Project
+from ...db.app import get_session
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/")
+def index() -> str:
+    session = get_session()
+    programmes = session.scalars(select(Programme).order_by(Programme.id)).all()
+    rows = session.execute(
+        select(Project.name, Project.slug, Instrument.title, Instrument.slug, Instrument.kind)
+        .join(Instrument, Instrument.project_id == Project.id)
+        .where(Instrument.status == "open")
+        .order_by(Project.id, Instrument.slug)
+    ).all()
+    projects: dict[str, dict[str, object]] = {}
+    for project_name, project_slug, title, slug, kind in rows:
+        entry = projects.setdefault(project_slug, {"name": project_name, "instruments": []})
+        entry["instruments"].append({"title": title, "slug": slug, "kind": kind})  # type: ignore[union-attr]
+    return render_template("public/index.html", programmes=programmes, projects=projects)
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[dict[str, str], int]:
+    """Liveness and database check for load balancers."""
+    from sqlalchemy import text
+
+    try:
+        get_session().execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - report any database failure as unhealthy
+        return {"status": "error", "database": type(exc).__name__}, 503
+    return {"status": "ok", "database": "ok"}, 200
