@@ -63,7 +63,8 @@ def load_raw(raw: RawDefinition, *, lenient: bool | None = None) -> LoadedInstru
     if not problems:
         problems.extend(validate(result, raw.source))
     if problems or result.instrument is None:
-        raise InstrumentError(problems)
+        # Refusing a workbook names what would have been left out too, so the author sees it all.
+        raise InstrumentError([*problems, *raw.left_out, *result.left_out])
     return LoadedInstrument(result.instrument, raw.source, [*raw.left_out, *result.left_out])
 
 

@@ -59,8 +59,11 @@ class _Builder:
 
     # -- helpers -----------------------------------------------------------------------------
     def error(self, row: Row | None, message: str, column: str | None = None) -> None:
-        if row is None:
-            self.result.problems.append(Problem(message, file=self.file, sheet="settings"))
+        if row is None:  # a setting: name the key, and its line in a YAML file
+            line = self.raw.settings_lines.get(column) if column else None
+            self.result.problems.append(
+                Problem(message, file=self.file, sheet="settings", column=column, line=line)
+            )
         else:
             self.result.problems.append(row.problem(message, column, self.file))
 
@@ -111,24 +114,32 @@ class _Builder:
         if not form_id:
             if self.raw.format == "yaml":
                 self.error(
-                    None, "settings: 'form_id' is missing (the instrument's short name, e.g. crisp-survey)"
+                    None,
+                    "settings: 'form_id' is missing (the instrument's short name, e.g. crisp-survey)",
+                    "form_id",
                 )
             stem = self.file.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
             form_id = slugify(stem)
         elif not SLUG.match(form_id):
             if self.raw.format == "yaml":
                 self.error(
-                    None, f"settings: form_id '{form_id}' must be lowercase letters, digits and hyphens"
+                    None,
+                    f"settings: form_id '{form_id}' must be lowercase letters, digits and hyphens",
+                    "form_id",
                 )
             form_id = slugify(form_id)
         title = s.get("form_title", "").strip()
         if not title:
             if self.raw.format == "yaml":
-                self.error(None, "settings: 'form_title' is missing (the title respondents see)")
+                self.error(
+                    None, "settings: 'form_title' is missing (the title respondents see)", "form_title"
+                )
             title = form_id
         kind = s.get("kind", "").strip() or "survey"
         if kind not in INSTRUMENT_KINDS:
-            self.error(None, f"settings: kind '{kind}' is not one of {', '.join(INSTRUMENT_KINDS)}")
+            self.error(
+                None, f"settings: kind '{kind}' is not one of {', '.join(INSTRUMENT_KINDS)}", "kind"
+            )
         project = s.get("project", "").strip() or None
         return form_id, title, kind, project, s.get("version", "").strip()
 
@@ -144,12 +155,19 @@ class _Builder:
             list_name, name = row.get("list_name"), row.get("name")
             texts, translations = self._texts(row)
             if not list_name:
+                if self.lenient and not name:  # a stray note beside the lists, as in some old workbooks
+                    self.leave_out(row, "left out a row with neither list name nor name", "list_name")
+                    continue
                 self.error(row, "choice has no list name", "list_name")
                 continue
             if not name:
                 self.error(row, f"choice in list '{list_name}' has no name", "name")
                 continue
-            if not texts.get("label"):
+            if not texts.get("label") and self.lenient:  # e.g. an image-only choice: show its name
+                texts["label"] = name
+                self.leave_out(row, f"choice '{name}' in list '{list_name}' has no label; its name is shown",
+                               "label")
+            elif not texts.get("label"):
                 self.error(row, f"choice '{name}' in list '{list_name}' has no label", "label")
             if (list_name, name) in seen and not allow_duplicates:
                 self.error(row, f"choice '{name}' appears twice in list '{list_name}'", "name")
@@ -311,6 +329,13 @@ class _Builder:
                 hint = f" (did you mean '{guess[0]}'?)" if guess else ""
                 self.error(row, f"unknown choice list '{list_name}'{hint}", "type")
                 ok = False
+        media_only = any(c.partition("::")[0] in _MEDIA and v.strip() for c, v in row.cells.items())
+        unlabelled = (qtype in INPUT_TYPES or qtype == "note") and not texts.get("label")
+        if unlabelled and self.lenient and media_only:
+            self.leave_out(row, f"left out '{row.get('name')}': it has only an image, audio or video, "
+                                "which are not shown", "label")
+            self.result.left_out_names[row.get("name")] = "it has no text, only media"
+            return None
         if (qtype in INPUT_TYPES or qtype == "note") and not texts.get("label"):
             self.error(row, f"'{row.get('name')}' has no label (the question text people see)", "label")
             ok = False

@@ -97,6 +97,9 @@ class Row:
         return self.cells.get(column, "").strip()
 
     def problem(self, message: str, column: str | None = None, file: str = "") -> Problem:
+        if column and column not in self.headers and self.letters:
+            # a workbook with only ``label::English (en)``: point at that column, not a missing 'label'
+            column = next((c for c in self.headers if c.startswith(f"{column}::")), column)
         shown = self.headers.get(column, column) if column else None
         return Problem(
             message,

@@ -23,10 +23,6 @@ _SIMPLE_ALIASES = {
     "begin_group": "begin_group",
     "end group": "end_group",
     "end_group": "end_group",
-    "begin repeat": "begin_repeat",
-    "begin_repeat": "begin_repeat",
-    "begin loop": "begin_repeat",
-    "begin_loop": "begin_repeat",
     "end repeat": "end_repeat",
     "end_repeat": "end_repeat",
     "end loop": "end_repeat",
@@ -93,12 +89,12 @@ def parse_type(cell: str) -> ParsedType | None:
         return ParsedType(f"unsupported:{first}")
     if lowered in _SIMPLE_ALIASES:
         return ParsedType(_SIMPLE_ALIASES[lowered])
-    if lowered.startswith(("begin repeat", "begin_repeat", "begin loop")):
+    if lowered.startswith(("begin repeat", "begin_repeat", "begin loop", "begin_loop")):
         return ParsedType("unsupported:begin_repeat")
     if lowered in QUESTION_TYPES:
         return ParsedType(lowered)
-    if lowered in UNSUPPORTED_REASONS:
-        return ParsedType(f"unsupported:{lowered}")
+    if first in UNSUPPORTED_REASONS:  # also with a parameter, e.g. ``osm building_tags``, ``rank fruits``
+        return ParsedType(f"unsupported:{first}")
     if lowered in ("select_one", "select_multiple", "select one", "select all that apply"):
         return ParsedType(lowered.replace(" ", "_").replace("all_that_apply", "multiple"))  # list missing
     return None
