@@ -51,11 +51,19 @@ def _secret_key(instance: Path) -> str:
     if key_file.exists():
         return key_file.read_text().strip()
     instance.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # Written whole to a private file, then linked into place: several workers starting at once
+    # (gunicorn -w 4 on first run) all end up with the one key that won, never a half-written one.
+    draft = instance / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+        handle.write(secrets.token_hex(32))
+    try:
+        os.link(draft, key_file)
+    except FileExistsError:
+        pass  # another process made the key first; use theirs
+    finally:
+        draft.unlink()
+    return key_file.read_text().strip()
 
 
 def default_instance_path() -> Path:
