@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 03:31:41.575558
+Create Date: 2026-11-25 03:56:10.967117
 """
 from collections.abc import Sequence
 
@@ -30,6 +30,35 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_programmes')),
     sa.UniqueConstraint('slug', name=op.f('uq_programmes_slug'))
     )
+    op.create_table('users',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=320), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('password_hash', sa.String(length=300), nullable=True),
+    sa.Column('is_admin', sa.Boolean(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('session_version', sa.Integer(), nullable=False),
+    sa.Column('created_at', feedback.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_login_at', feedback.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
+    sa.UniqueConstraint('email', name=op.f('uq_users_email'))
+    )
+    op.create_table('password_resets',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', feedback.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', feedback.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', feedback.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_password_resets_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_password_resets_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_password_resets')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_password_resets_token_hash'))
+    )
+    with op.batch_alter_table('password_resets', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_password_resets_user_id'), ['user_id'], unique=False)
+
     op.create_table('projects',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('programme_id', sa.Integer(), nullable=True),
@@ -83,6 +112,21 @@ def upgrade() -> None:
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contacts_project_id'), ['project_id'], unique=False)
 
+    op.create_table('identified_access',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('endpoint', sa.String(length=200), nullable=False),
+    sa.Column('detail', sa.Text(), nullable=False),
+    sa.Column('created_at', feedback.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_identified_access_project_id_projects')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_identified_access_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_identified_access'))
+    )
+    with op.batch_alter_table('identified_access', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_identified_access_project_id'), ['project_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_identified_access_user_id'), ['user_id'], unique=False)
+
     op.create_table('instruments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=80), nullable=False),
@@ -95,13 +139,42 @@ def upgrade() -> None:
     sa.Column('current_version_id', sa.Integer(), nullable=True),
     sa.Column('created_at', feedback.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', feedback.db.base.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['current_version_id'], ['instrument_versions.id'], name='fk_instruments_current_version', use_alter=True),
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_instruments_project_id_projects')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_instruments')),
     sa.UniqueConstraint('slug', name=op.f('uq_instruments_slug'))
     )
     with op.batch_alter_table('instruments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_instruments_project_id'), ['project_id'], unique=False)
+
+    op.create_table('project_roles',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=20), nullable=False),
+    sa.Column('can_identify', sa.Boolean(), nullable=False),
+    sa.Column('created_at', feedback.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_project_roles_project_id_projects')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_project_roles_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_project_roles')),
+    sa.UniqueConstraint('user_id', 'project_id', name=op.f('uq_project_roles_user_id_project_id'))
+    )
+    with op.batch_alter_table('project_roles', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_roles_project_id'), ['project_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_roles_user_id'), ['user_id'], unique=False)
+
+    op.create_table('attendance_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('activity_id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', feedback.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['activity_id'], ['activities.id'], name=op.f('fk_attendance_entries_activity_id_activities')),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_attendance_entries_contact_id_contacts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attendance_entries')),
+    sa.UniqueConstraint('activity_id', 'contact_id', name=op.f('uq_attendance_entries_activity_id_contact_id'))
+    )
+    with op.batch_alter_table('attendance_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_attendance_entries_activity_id'), ['activity_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_attendance_entries_contact_id'), ['contact_id'], unique=False)
 
     op.create_table('cases',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -155,6 +228,54 @@ def upgrade() -> None:
     with op.batch_alter_table('instrument_versions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_instrument_versions_instrument_id'), ['instrument_id'], unique=False)
 
+    op.create_table('invitation_waves',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('instrument_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('sent_on', sa.Date(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('created_at', feedback.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['instrument_id'], ['instruments.id'], name=op.f('fk_invitation_waves_instrument_id_instruments')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invitation_waves')),
+    sa.UniqueConstraint('instrument_id', 'number', name=op.f('uq_invitation_waves_instrument_id_number'))
+    )
+    with op.batch_alter_table('invitation_waves', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_invitation_waves_instrument_id'), ['instrument_id'], unique=False)
+
+    op.create_table('sample_draws',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('instrument_id', sa.Integer(), nullable=False),
+    sa.Column('method', sa.String(length=20), nullable=False),
+    sa.Column('strata_column', sa.String(length=100), nullable=True),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.Column('population', sa.Integer(), nullable=False),
+    sa.Column('seed', sa.BigInteger(), nullable=False),
+    sa.Column('allocation', sa.JSON(), nullable=False),
+    sa.Column('drawn_by', sa.String(length=200), nullable=False),
+    sa.Column('drawn_at', feedback.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['instrument_id'], ['instruments.id'], name=op.f('fk_sample_draws_instrument_id_instruments')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sample_draws'))
+    )
+    with op.batch_alter_table('sample_draws', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sample_draws_instrument_id'), ['instrument_id'], unique=False)
+
+    op.create_table('call_attempts',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('attempted_at', feedback.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('interviewer', sa.String(length=200), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('outcome', sa.String(length=30), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('next_appointment', feedback.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', feedback.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_call_attempts_case_id_cases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_call_attempts'))
+    )
+    with op.batch_alter_table('call_attempts', schema=None) as batch_op:
+        batch_op.create_index('ix_call_attempts_case_time', ['case_id', 'attempted_at'], unique=False)
+
     op.create_table('choices',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version_id', sa.Integer(), nullable=False),
@@ -168,6 +289,35 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('choices', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_choices_version_id'), ['version_id'], unique=False)
+
+    op.create_table('disposition_changes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('previous', sa.String(length=2), nullable=True),
+    sa.Column('new', sa.String(length=2), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('changed_by', sa.String(length=200), nullable=False),
+    sa.Column('changed_at', feedback.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_disposition_changes_case_id_cases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_disposition_changes'))
+    )
+    with op.batch_alter_table('disposition_changes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_disposition_changes_case_id'), ['case_id'], unique=False)
+
+    op.create_table('invitations',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('wave_id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('sent_at', feedback.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('error', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_invitations_case_id_cases')),
+    sa.ForeignKeyConstraint(['wave_id'], ['invitation_waves.id'], name=op.f('fk_invitations_wave_id_invitation_waves'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invitations')),
+    sa.UniqueConstraint('wave_id', 'case_id', name=op.f('uq_invitations_wave_id_case_id'))
+    )
+    with op.batch_alter_table('invitations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_invitations_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_invitations_wave_id'), ['wave_id'], unique=False)
 
     op.create_table('questions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -237,11 +387,31 @@ def upgrade() -> None:
         batch_op.create_index('ix_answers_question_code', ['question_id', 'code'], unique=False)
         batch_op.create_index(batch_op.f('ix_answers_response_id'), ['response_id'], unique=False)
 
+    op.create_table('skipped_questions',
+    sa.Column('response_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['question_id'], ['questions.id'], name=op.f('fk_skipped_questions_question_id_questions')),
+    sa.ForeignKeyConstraint(['response_id'], ['responses.id'], name=op.f('fk_skipped_questions_response_id_responses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('response_id', 'question_id', name=op.f('pk_skipped_questions'))
+    )
+    with op.batch_alter_table('skipped_questions', schema=None) as batch_op:
+        batch_op.create_index('ix_skipped_questions_question_id', ['question_id'], unique=False)
+
+    with op.batch_alter_table('instruments', schema=None) as batch_op:
+        batch_op.create_foreign_key('fk_instruments_current_version', 'instrument_versions', ['current_version_id'], ['id'], use_alter=True)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('instruments', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_instruments_current_version', type_='foreignkey')
+
+    with op.batch_alter_table('skipped_questions', schema=None) as batch_op:
+        batch_op.drop_index('ix_skipped_questions_question_id')
+
+    op.drop_table('skipped_questions')
     with op.batch_alter_table('answers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_answers_response_id'))
         batch_op.drop_index('ix_answers_question_code')
@@ -259,10 +429,31 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_questions_version_id'))
 
     op.drop_table('questions')
+    with op.batch_alter_table('invitations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_invitations_wave_id'))
+        batch_op.drop_index(batch_op.f('ix_invitations_case_id'))
+
+    op.drop_table('invitations')
+    with op.batch_alter_table('disposition_changes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_disposition_changes_case_id'))
+
+    op.drop_table('disposition_changes')
     with op.batch_alter_table('choices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_choices_version_id'))
 
     op.drop_table('choices')
+    with op.batch_alter_table('call_attempts', schema=None) as batch_op:
+        batch_op.drop_index('ix_call_attempts_case_time')
+
+    op.drop_table('call_attempts')
+    with op.batch_alter_table('sample_draws', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sample_draws_instrument_id'))
+
+    op.drop_table('sample_draws')
+    with op.batch_alter_table('invitation_waves', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_invitation_waves_instrument_id'))
+
+    op.drop_table('invitation_waves')
     with op.batch_alter_table('instrument_versions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_instrument_versions_instrument_id'))
 
@@ -277,10 +468,25 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_cases_activity_id'))
 
     op.drop_table('cases')
+    with op.batch_alter_table('attendance_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attendance_entries_contact_id'))
+        batch_op.drop_index(batch_op.f('ix_attendance_entries_activity_id'))
+
+    op.drop_table('attendance_entries')
+    with op.batch_alter_table('project_roles', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_roles_user_id'))
+        batch_op.drop_index(batch_op.f('ix_project_roles_project_id'))
+
+    op.drop_table('project_roles')
     with op.batch_alter_table('instruments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_instruments_project_id'))
 
     op.drop_table('instruments')
+    with op.batch_alter_table('identified_access', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_identified_access_user_id'))
+        batch_op.drop_index(batch_op.f('ix_identified_access_project_id'))
+
+    op.drop_table('identified_access')
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contacts_project_id'))
 
@@ -293,5 +499,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_projects_programme_id'))
 
     op.drop_table('projects')
+    with op.batch_alter_table('password_resets', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_password_resets_user_id'))
+
+    op.drop_table('password_resets')
+    op.drop_table('users')
     op.drop_table('programmes')
     # ### end Alembic commands ###
