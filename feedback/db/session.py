@@ -1,19 +1,42 @@
-"""Engine and session factories, with the SQLite settings that keep concurrent writers safe.
+"""Engine and session factories, with the settings that keep concurrent writers safe.
 
 Two factories over one pool. ``reader`` opens an ordinary (deferred) transaction, so reads never
 wait for writers under WAL. ``writer`` starts with ``BEGIN IMMEDIATE`` on SQLite: the write lock is
 taken up front, where ``busy_timeout`` can wait for it, instead of at the first INSERT inside a
-read transaction, where SQLite gives up at once with "database is locked".
+read transaction, where SQLite gives up at once with "database is locked" (SQLITE_BUSY_SNAPSHOT:
+another writer committed after this transaction started reading, and waiting cannot help).
 
-Callers own the transaction: ``with db.writer.begin() as session:`` commits on success and rolls
-back on any error, so a failed COMMIT can never be left open on a pooled connection for the next
-request to commit by accident.
+SQLite settings, applied to every new connection (``connect`` event on the pool, so the
+option-engine behind ``writer`` shares them):
+
+* ``journal_mode=WAL``: readers and one writer work at the same time; a long export does not
+  block submissions. Checked, because some network filesystems silently refuse WAL.
+* ``busy_timeout`` (``FEEDBACK_SQLITE_BUSY_TIMEOUT_MS``, default 15 s): how long a writer queues
+  for the write lock before failing.
+* ``foreign_keys=ON``: SQLite ignores foreign keys unless asked, and orphan answers must be
+  impossible.
+* ``synchronous`` (``FEEDBACK_SQLITE_SYNCHRONOUS``): ``NORMAL`` (default) never loses or corrupts
+  data when the *process* crashes, but the last transactions before a *power cut or OS crash*
+  may be rolled back. ``FULL`` fsyncs the WAL at every commit, so an acknowledged response
+  survives power loss too, at the cost of one fsync per submission. ``EXTRA`` is FULL plus a
+  directory sync. ``OFF`` is refused: it can corrupt the database on power loss.
+
+PostgreSQL: a pool of ``FEEDBACK_POOL_SIZE`` connections (+ ``FEEDBACK_MAX_OVERFLOW``) per
+process, with ``pool_pre_ping`` so a connection dropped by a database restart or a firewall is
+replaced instead of failing the next request.
+
+Callers own the transaction: ``with db.write() as session:`` commits on success and rolls back on
+any error, including a failed COMMIT, and the pool rolls back again when the connection is
+returned, so a failed transaction can never stay open on a pooled connection for the next
+request to commit by accident (``tests/db/test_session.py`` shows both).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -22,44 +45,79 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..config import Settings
 
+#: The ``synchronous`` levels we accept; OFF trades corruption on power loss for speed.
+SQLITE_SYNCHRONOUS = ("NORMAL", "FULL", "EXTRA")
 
-def _sqlite_events(engine: Engine, settings: Settings) -> None:
+#: Execution option that makes the ``begin`` event issue ``BEGIN IMMEDIATE`` (SQLite only).
+IMMEDIATE = "sqlite_immediate"
+
+
+class DatabaseSettingsError(ValueError):
+    """A database setting that cannot work; the message names the variable and the fix."""
+
+
+def sqlite_synchronous(settings: Settings) -> str:
+    value = (settings.sqlite_synchronous or "").strip().upper()
+    if value not in SQLITE_SYNCHRONOUS:
+        raise DatabaseSettingsError(
+            f"FEEDBACK_SQLITE_SYNCHRONOUS must be one of {', '.join(SQLITE_SYNCHRONOUS)}; "
+            f"found '{settings.sqlite_synchronous}'. NORMAL survives process crashes, "
+            "FULL also survives power loss."
+        )
+    return value
+
+
+def _sqlite_events(engine: Engine, settings: Settings, in_memory: bool) -> None:
+    synchronous = sqlite_synchronous(settings)
+    busy_timeout = int(settings.sqlite_busy_timeout_ms)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (the sqlite3
+        # module would otherwise open a deferred transaction at the first INSERT).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        synchronous = (
-            settings.sqlite_synchronous
-            if settings.sqlite_synchronous in ("FULL", "NORMAL", "EXTRA")
-            else "NORMAL"
-        )
-        cursor.execute(f"PRAGMA synchronous={synchronous}")
-        cursor.close()
+        try:
+            # busy_timeout first: switching to WAL itself may have to wait for a lock.
+            cursor.execute(f"PRAGMA busy_timeout={busy_timeout}")
+            mode = cursor.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if mode.lower() != "wal" and not in_memory:
+                raise DatabaseSettingsError(
+                    f"SQLite refused WAL mode for {engine.url.database} (journal_mode is '{mode}'): "
+                    "keep the database on a local disk, not a network share"
+                )
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA synchronous={synchronous}")
+        finally:
+            cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        immediate = connection.get_execution_options().get("sqlite_immediate", False)
+        immediate = connection.get_execution_options().get(IMMEDIATE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def _normalise_postgres(url: str) -> str:
+    """``postgres://`` (Heroku-style) and bare ``postgresql://`` both mean psycopg 3."""
+    return re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url)
+
+
 def make_engine(settings: Settings, url: str | None = None) -> Engine:
-    url = url or settings.database_url
+    """The engine for ``url`` (default: ``settings.database_url``).
+
+    Raises :class:`DatabaseSettingsError` for a ``synchronous`` level we refuse; connection
+    problems only show when the first connection is made (``/healthz`` reports them).
+    """
+    url = _normalise_postgres(url or settings.database_url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
-        if database and database != ":memory:":
-            from pathlib import Path
-
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        in_memory = not database or database == ":memory:" or "mode=memory" in str(parsed.query)
+        if not in_memory:
+            Path(database).parent.mkdir(parents=True, exist_ok=True)  # type: ignore[arg-type]
         engine = create_engine(url, connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000})
-        _sqlite_events(engine, settings)
+        _sqlite_events(engine, settings, in_memory)
         return engine
-    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
-        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     connect_args = (
         {"options": f"-csearch_path={settings.database_schema}"} if settings.database_schema else {}
     )
@@ -78,7 +136,9 @@ class Database:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.reader: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
-        write_bind = engine.execution_options(sqlite_immediate=True) if self.is_sqlite else engine
+        # An option-engine shares the pool and the event listeners of ``engine``; only the
+        # ``begin`` listener looks at the option.
+        write_bind = engine.execution_options(**{IMMEDIATE: True}) if self.is_sqlite else engine
         self.writer: sessionmaker[Session] = sessionmaker(write_bind, expire_on_commit=False)
 
     @property
@@ -87,12 +147,18 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A write transaction: committed when the block ends, rolled back if it raises."""
+        """A write transaction: committed when the block ends, rolled back if it raises.
+
+        Raises whatever the database raises (``OperationalError`` "database is locked" when the
+        write lock could not be had within ``busy_timeout``, ``IntegrityError`` at COMMIT for a
+        deferred constraint); in every case nothing of the block is stored.
+        """
         with self.writer.begin() as session:
             yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:
+        """A read session (deferred transaction), closed when the block ends."""
         with self.reader() as session:
             yield session
 
