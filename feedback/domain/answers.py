@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from .expressions import ExpressionError, evaluate, is_true, to_string
-from .instrument import Choice, Instrument, Question
+from .instrument import Choice, Instrument, Page, Question
 
 AnswerValue = str | int | float | date | tuple[str, ...]
 
@@ -161,7 +161,8 @@ def check_answers(
     scope: dict[str, object] = {}
     for question in instrument.questions():
         name = question.name
-        if question.type in ("start", "end", "today", "note") and not question.relevant:
+        unconditional = not question.relevant and not groups.get(name)
+        if question.type in ("start", "end", "today", "note") and unconditional:
             result.shown.add(name)
             continue
         try:
@@ -234,3 +235,74 @@ def storable(question: Question, value: AnswerValue) -> list[tuple[str, str | No
     if isinstance(value, date):
         return [(value.isoformat(), None, None)]
     return [(value, None, None)]
+
+
+def simple_condition(rule: str) -> tuple[tuple[str, str], ...] | None:
+    """``rule`` as (question, value) pairs any one of which makes it true, when it is that simple.
+
+    ``${a} = 'x' or selected(${b}, 'y')`` gives ``(("a", "x"), ("b", "y"))``. A page script can
+    then show or hide a question as the respondent answers, and a printed form can say "answer
+    only if...". Anything more complex gives None; the server's evaluation stays the authority.
+    """
+    from ._expr_functions import Binary, Call, Ref, String
+    from .expressions import parse
+
+    try:
+        node = parse(rule)
+    except ExpressionError:
+        return None
+
+    def pairs(expr: object) -> list[tuple[str, str]] | None:
+        if isinstance(expr, Binary) and expr.op == "or":
+            left, right = pairs(expr.left), pairs(expr.right)
+            return None if left is None or right is None else left + right
+        if isinstance(expr, Binary) and expr.op == "=":
+            if isinstance(expr.left, Ref) and isinstance(expr.right, String):
+                return [(expr.left.name, expr.right.value)]
+            return None
+        if isinstance(expr, Call) and expr.name == "selected" and len(expr.args) == 2:
+            target, value = expr.args
+            if isinstance(target, Ref) and isinstance(value, String):
+                return [(target.name, value.value)]
+        return None
+
+    found = pairs(node)
+    return tuple(found) if found else None
+
+
+# ----------------------------------------------------------------- pages of a response
+
+
+def page_shown(page: Page, checked: CheckedAnswers) -> bool:
+    """Whether the rules show a page: any input (or, lacking inputs, any note) on it is shown."""
+    questions = [q for q in page.questions() if q.is_input or q.type == "note"]
+    inputs = [q for q in questions if q.is_input] or questions
+    return any(q.name in checked.shown for q in inputs)
+
+
+def visible_pages(model: Instrument, checked: CheckedAnswers) -> list[Page]:
+    return [page for page in model.pages() if page_shown(page, checked)]
+
+
+def page_names(page: Page) -> list[str]:
+    return [q.name for q in page.questions() if q.is_input]
+
+
+def merge_page(stored: Mapping[str, object], page: Page, posted: Mapping[str, object]) -> dict[str, object]:
+    """Stored answers with this page's answers replaced by what was posted (blank means cleared)."""
+    names = set(page_names(page))
+    merged = {k: v for k, v in stored.items() if k not in names}
+    merged.update({k: v for k, v in posted.items() if k in names})
+    return merged
+
+
+def first_unfinished_page(model: Instrument, raw: Mapping[str, object]) -> int | None:
+    """Where a resumed response carries on: the first shown page with nothing answered or with
+    an error; None when every page is done (the respondent goes to "Check your answers")."""
+    checked = check_answers(model, raw, enforce_required=True)
+    for page in visible_pages(model, checked):
+        names = page_names(page)
+        shown = [n for n in names if n in checked.shown]
+        if any(n in checked.errors for n in names) or (shown and not any(n in raw for n in shown)):
+            return page.index
+    return None

@@ -1,0 +1,296 @@
+"""Respondent use cases: start a response, save a page, resume, submit.
+
+Every function takes a session and only flushes; the web view owns the transaction (one
+``get_db().write()`` per POST). The answers of a partial response are the stored answers: each
+page is checked with :func:`feedback.domain.answers.check_answers` against the whole instrument
+(so skip rules see earlier pages) and the response's answers are rewritten in one executemany,
+which drops answers to questions the rules no longer show.
+
+Idempotency, so a double click, the back button or two tabs store one response:
+
+* starting: the start page carries a random key that becomes ``Response.submission_key``; a
+  second POST with the same key finds that response instead of making another. An invited
+  case has at most one live response, found by ``case_id``.
+* submitting: the response row is read ``FOR UPDATE`` inside the caller's write transaction
+  (SQLite's ``BEGIN IMMEDIATE`` serialises writers the same way); a response that is already
+  complete is left as it is and reported as such.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..db import Activity, Answer, Case, Instrument, InstrumentVersion, Question, Response
+from ..db.base import utcnow
+from ..domain import serialise
+from ..domain.answers import (
+    CheckedAnswers,
+    applicable_inputs,
+    check_answers,
+    merge_page,
+    page_names,
+)
+from ..domain.instrument import INTERVIEWER_KINDS, NO_RESPONDENT_KINDS, Page
+from ..domain.instrument import Instrument as InstrumentModel
+from .responses import question_ids, skipped_inputs, write_answers
+
+RawAnswers = dict[str, str | list[str]]
+
+
+class FormNotFound(LookupError):
+    """No open or closed instrument, event, invitation or response matches the link."""
+
+
+class FormClosed(Exception):
+    """The instrument no longer takes responses (``Instrument.status == "closed"``)."""
+
+    def __init__(self, instrument: Instrument):
+        self.instrument = instrument
+        super().__init__(instrument.slug)
+
+
+class AlreadyCompleted(Exception):
+    """An invitation whose response has been submitted: it can be completed once."""
+
+    def __init__(self, instrument: Instrument):
+        self.instrument = instrument
+        super().__init__(instrument.slug)
+
+
+@dataclass
+class Attempt:
+    """A response in progress with everything needed to show or check its pages."""
+
+    response: Response
+    instrument: Instrument
+    model: InstrumentModel
+    activity: Activity | None = None  # the event a feedback response is about
+
+    @property
+    def complete(self) -> bool:
+        return self.response.status == "complete"
+
+
+def new_token() -> str:
+    """256 random bits, URL-safe (43 characters): resume links and start keys."""
+    return secrets.token_urlsafe(32)
+
+
+_MODELS: dict[str, InstrumentModel] = {}
+
+
+def _model(session: Session, version_id: int | None) -> InstrumentModel:
+    """The version's domain model, cached by content digest (a stored version never changes), so
+    the definition's JSON is read and parsed only the first time a process meets a version."""
+    digest = session.scalar(select(InstrumentVersion.digest).where(InstrumentVersion.id == version_id))
+    if digest is None:
+        raise FormNotFound("instrument without a version")
+    model = _MODELS.get(digest)
+    if model is None:
+        version = session.get(InstrumentVersion, version_id)
+        assert version is not None
+        if len(_MODELS) > 64:
+            _MODELS.clear()
+        model = _MODELS[digest] = serialise.from_dict(version.definition)
+    return model
+
+
+def open_instrument(
+    session: Session, slug: str, *, self_completion: bool = True
+) -> tuple[Instrument, InstrumentModel]:
+    """The instrument behind ``/f/<slug>``. Drafts are not found; closed ones raise FormClosed.
+
+    Instruments an interviewer administers (or with no respondents at all) are not answered on
+    the public web (``self_completion``); their paper version is still available.
+    """
+    instrument = session.scalar(select(Instrument).where(Instrument.slug == slug))
+    if instrument is None or instrument.status == "draft" or instrument.current_version_id is None:
+        raise FormNotFound(slug)
+    if self_completion and instrument.kind in INTERVIEWER_KINDS | NO_RESPONDENT_KINDS:
+        raise FormNotFound(slug)
+    if instrument.status == "closed":
+        raise FormClosed(instrument)
+    return instrument, _model(session, instrument.current_version_id)
+
+
+def find_case(session: Session, instrument: Instrument, token: str) -> Case:
+    """The invitation behind ``?t=<token>``; raises AlreadyCompleted once it has been answered."""
+    case = session.scalar(select(Case).where(Case.token == token, Case.instrument_id == instrument.id))
+    if case is None:
+        raise FormNotFound("invitation")
+    if case_response(session, case, status="complete") is not None:
+        raise AlreadyCompleted(instrument)
+    return case
+
+
+def find_event(session: Session, short_code: str) -> tuple[Activity, Instrument, InstrumentModel]:
+    """The activity behind ``/e/<code>`` and its project's open event feedback instrument."""
+    activity = session.scalar(select(Activity).where(Activity.short_code == short_code))
+    if activity is None:
+        raise FormNotFound(short_code)
+    candidates = session.scalars(
+        select(Instrument)
+        .where(Instrument.project_id == activity.project_id, Instrument.kind == "event_feedback")
+        .order_by(Instrument.id)
+    ).all()
+    usable = [i for i in candidates if i.status != "draft" and i.current_version_id is not None]
+    if not usable:
+        raise FormNotFound(short_code)
+    instrument = next((i for i in usable if i.status == "open"), usable[0])
+    if instrument.status == "closed":
+        raise FormClosed(instrument)
+    return activity, instrument, _model(session, instrument.current_version_id)
+
+
+def case_response(session: Session, case: Case, status: str | None = None) -> Response | None:
+    query = select(Response).where(Response.case_id == case.id, Response.deleted_at.is_(None))
+    if status:
+        query = query.where(Response.status == status)
+    return session.scalars(query.order_by(Response.id)).first()
+
+
+def start_response(
+    session: Session,
+    instrument: Instrument,
+    *,
+    key: str,
+    case: Case | None = None,
+    activity: Activity | None = None,
+) -> Response:
+    """Create a web response (or return the one this start key or invitation already made)."""
+    if case is not None:
+        existing = case_response(session, case)
+        if existing is not None:
+            return existing
+    if key:
+        existing = session.scalar(select(Response).where(Response.submission_key == key))
+        if existing is not None and existing.instrument_id == instrument.id:
+            return existing
+    activity_id = activity.id if activity else (case.activity_id if case else None)
+    response = Response(
+        instrument_id=instrument.id,
+        version_id=instrument.current_version_id,
+        case_id=case.id if case else None,
+        contact_id=case.contact_id if case else None,
+        activity_id=activity_id,
+        status="partial",
+        mode="web",
+        resume_token=new_token(),
+        submission_key=key or None,
+        started_at=utcnow(),
+    )
+    session.add(response)
+    session.flush()
+    return response
+
+
+def load_attempt(session: Session, slug: str, resume_token: str, *, for_update: bool = False) -> Attempt:
+    """The response behind a resume link, with its instrument version's model."""
+    query = (
+        select(Response)
+        .join(Instrument, Instrument.id == Response.instrument_id)
+        .where(
+            Response.resume_token == resume_token,
+            Instrument.slug == slug,
+            Response.deleted_at.is_(None),
+        )
+    )
+    if for_update:
+        query = query.with_for_update()
+    response = session.scalar(query)
+    if response is None:
+        raise FormNotFound("response")
+    instrument = session.get(Instrument, response.instrument_id)
+    assert instrument is not None
+    if instrument.status == "closed" and response.status != "complete":
+        raise FormClosed(instrument)
+    activity = session.get(Activity, response.activity_id) if response.activity_id else None
+    return Attempt(response, instrument, _model(session, response.version_id), activity)
+
+
+def stored_answers(session: Session, attempt: Attempt) -> RawAnswers:
+    """The response's answers as text, as a form would post them (lists for select_multiple)."""
+    rows = session.execute(
+        select(Question.name, Question.type, Answer.value)
+        .join(Question, Question.id == Answer.question_id)
+        .where(Answer.response_id == attempt.response.id)
+        .order_by(Answer.id)
+    ).all()
+    raw: RawAnswers = {}
+    for name, qtype, value in rows:
+        if qtype == "select_multiple":
+            codes = raw.setdefault(name, [])
+            assert isinstance(codes, list)
+            codes.append(value)
+        elif qtype != "calculate":
+            raw[name] = value
+    return raw
+
+
+def _store(session: Session, attempt: Attempt, checked: CheckedAnswers) -> None:
+    response = attempt.response
+    ids = question_ids(session, response.version_id)
+    write_answers(
+        session,
+        response.id,
+        attempt.model,
+        checked.values,
+        ids,
+        replace=True,
+        skipped=skipped_inputs(attempt.model, checked),
+    )
+    response.answered = checked.answered
+    response.applicable = applicable_inputs(attempt.model, checked)
+    response.updated_at = utcnow()
+    session.flush()
+
+
+def save_page(
+    session: Session,
+    attempt: Attempt,
+    page: Page,
+    posted: Mapping[str, object],
+    *,
+    enforce_required: bool = True,
+) -> CheckedAnswers:
+    """Store this page's valid answers with the rest of the response; return the checked result.
+
+    Errors concern this page only; the valid answers are stored anyway, so nothing typed is lost
+    when the page comes back with its errors. Answers that the new values make irrelevant (on
+    any page) are dropped. A complete response is never changed.
+    """
+    if attempt.complete:
+        return check_answers(attempt.model, stored_answers(session, attempt), enforce_required=False)
+    merged = merge_page(stored_answers(session, attempt), page, posted)
+    checked = check_answers(attempt.model, merged, only=page_names(page), enforce_required=enforce_required)
+    _store(session, attempt, checked)
+    return checked
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    submitted: bool  # False: there are errors (see checked.errors)
+    already: bool  # True: it had been submitted before (a double POST); nothing changed
+    checked: CheckedAnswers | None = None
+
+
+def submit(session: Session, attempt: Attempt) -> SubmitOutcome:
+    """Check every answer and mark the response complete, once. Load ``attempt`` for update."""
+    if attempt.complete:
+        return SubmitOutcome(submitted=True, already=True)
+    checked = check_answers(attempt.model, stored_answers(session, attempt), enforce_required=True)
+    if not checked.ok:
+        return SubmitOutcome(submitted=False, already=False, checked=checked)
+    _store(session, attempt, checked)
+    response = attempt.response
+    now = utcnow()
+    response.status = "complete"
+    response.submitted_at = now
+    response.duration_seconds = max(0, int((now - response.started_at).total_seconds()))
+    session.flush()
+    return SubmitOutcome(submitted=True, already=False, checked=checked)

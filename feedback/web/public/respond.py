@@ -1,0 +1,294 @@
+"""Answering an instrument on the web. URL scheme (all under the public blueprint):
+
+=====================================  =====================================================
+``GET  /f/<slug>[?t=<case token>]``    start page (title, description, sections, Start now)
+``POST /f/<slug>``                     create (or find) the response, go to its first page
+``GET  /f/<slug>/r/<resume>``          the resume link: goes to the first unfinished page
+``GET|POST /f/<slug>/r/<resume>/p/<n>`` page n (1-based, one top-level group per page)
+``GET|POST /f/<slug>/r/<resume>/check`` "Check your answers"; POST submits
+``GET  /f/<slug>/r/<resume>/saved``    "come back later": shows the resume link
+``GET  /f/<slug>/r/<resume>/done``     confirmation
+=====================================  =====================================================
+
+The resume token (256 random bits) is the respondent's only key to a response, so it lives in
+the URL (it can be bookmarked or written down) and never in a cookie. Views are thin: parse the
+request, call :mod:`feedback.services.respond` inside one write transaction, render or redirect.
+"""
+
+from __future__ import annotations
+
+from flask import abort, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response as HTTPResponse
+
+from ...db.app import get_db, get_session
+from ...domain.answers import check_answers, first_unfinished_page, page_names, page_shown, visible_pages
+from ...domain.instrument import Page
+from ...services import respond
+from ..forms import page_form_class, raw_answers, refused_fields
+from .i18n import current_locale, remember_language
+from .rendering import Rendered, absolute_url, language_of, message, render_check, render_page, render_start
+from .views import bp
+
+ViewResult = Rendered | HTTPResponse
+
+bp.before_request(remember_language)
+bp.context_processor(lambda: {"htmlLang": current_locale()})
+
+
+@bp.after_request
+def private_pages(response: HTTPResponse) -> HTTPResponse:
+    """Pages under a resume link or an invitation show someone's answers: keep them out of shared
+    caches, other sites' Referer logs and search engines. ``same-origin``, not ``no-referrer``:
+    Flask-WTF's HTTPS check needs the Referer of our own POSTs."""
+    if (request.view_args or {}).get("token") or request.args.get("t"):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _page(attempt: respond.Attempt, number: int) -> Page:
+    pages = attempt.model.pages()
+    if not 1 <= number <= len(pages):
+        abort(404)
+    return pages[number - 1]
+
+
+def _go(slug: str, token: str, index: int | None) -> HTTPResponse:
+    if index is None:
+        return redirect(url_for(".check", slug=slug, token=token))
+    return redirect(url_for(".page", slug=slug, token=token, number=index + 1))
+
+
+@bp.get("/f/<slug>")
+def start(slug: str) -> Rendered:
+    session = get_session()
+    instrument, model = respond.open_instrument(session, slug)
+    token = request.args.get("t", "")
+    resuming = False
+    if token:
+        case = respond.find_case(session, instrument, token)
+        resuming = respond.case_response(session, case) is not None
+    return render_start(
+        instrument,
+        model,
+        action=url_for(".start_post", slug=slug),
+        key=respond.new_token(),
+        token=token,
+        resuming=resuming,
+    )
+
+
+@bp.post("/f/<slug>")
+def start_post(slug: str) -> HTTPResponse:
+    with get_db().write() as session:
+        instrument, _model = respond.open_instrument(session, slug)
+        token = request.form.get("t", "")
+        case = respond.find_case(session, instrument, token) if token else None
+        response = respond.start_response(
+            session, instrument, key=request.form.get("key", "")[:64], case=case
+        )
+        resume = response.resume_token
+    return redirect(url_for(".resume", slug=slug, token=resume))
+
+
+@bp.get("/f/<slug>/r/<token>")
+def resume(slug: str, token: str) -> HTTPResponse:
+    session = get_session()
+    attempt = respond.load_attempt(session, slug, token)
+    if attempt.complete:
+        return redirect(url_for(".done", slug=slug, token=token))
+    index = first_unfinished_page(attempt.model, respond.stored_answers(session, attempt))
+    return _go(slug, token, index)
+
+
+@bp.get("/f/<slug>/r/<token>/p/<int:number>")
+def page(slug: str, token: str, number: int) -> ViewResult:
+    session = get_session()
+    attempt = respond.load_attempt(session, slug, token)
+    if attempt.complete:
+        return redirect(url_for(".done", slug=slug, token=token))
+    current = _page(attempt, number)
+    checked = check_answers(attempt.model, respond.stored_answers(session, attempt), enforce_required=False)
+    if not page_shown(current, checked):  # the rules skip this page now: go on to the next
+        later = [p.index for p in visible_pages(attempt.model, checked) if p.index > current.index]
+        return _go(slug, token, later[0] if later else None)
+    return render_page(attempt, current)
+
+
+@bp.post("/f/<slug>/r/<token>/p/<int:number>")
+def page_post(slug: str, token: str, number: int) -> ViewResult:
+    action = request.form.get("_action", "continue")
+    with get_db().write() as session:
+        attempt = respond.load_attempt(session, slug, token, for_update=True)
+        if attempt.complete:
+            return redirect(url_for(".done", slug=slug, token=token))
+        current = _page(attempt, number)
+        form = page_form_class(attempt.model, current, language_of(attempt.model))(formdata=request.form)
+        problems = refused_fields(form, request.form)
+        if not problems:
+            checked = respond.save_page(
+                session, attempt, current, raw_answers(form), enforce_required=action != "save"
+            )
+    if problems:
+        return render_page(attempt, current, posted=request.form, notices=problems, status=400)
+    errors = {k: v for k, v in checked.errors.items() if k in page_names(current)}
+    if errors:
+        warning = _("Your other answers on this page have been saved.") if action == "save" else ""
+        return render_page(attempt, current, posted=request.form, errors=errors, warning=warning)
+    if action == "save":
+        return redirect(url_for(".saved", slug=slug, token=token))
+    if request.form.get("_return") == "check":
+        return redirect(url_for(".check", slug=slug, token=token))
+    later = [p.index for p in visible_pages(attempt.model, checked) if p.index > current.index]
+    return _go(slug, token, later[0] if later else None)
+
+
+@bp.get("/f/<slug>/r/<token>/check")
+def check(slug: str, token: str) -> ViewResult:
+    attempt = respond.load_attempt(get_session(), slug, token)
+    if attempt.complete:
+        return redirect(url_for(".done", slug=slug, token=token))
+    return render_check(attempt)
+
+
+@bp.post("/f/<slug>/r/<token>/check")
+def check_post(slug: str, token: str) -> ViewResult:
+    with get_db().write() as session:
+        attempt = respond.load_attempt(session, slug, token, for_update=True)
+        outcome = respond.submit(session, attempt)
+    if not outcome.submitted:
+        assert outcome.checked is not None
+        return render_check(attempt, errors=outcome.checked.errors)
+    return redirect(url_for(".done", slug=slug, token=token))
+
+
+@bp.get("/f/<slug>/r/<token>/saved")
+def saved(slug: str, token: str) -> ViewResult:
+    attempt = respond.load_attempt(get_session(), slug, token)
+    if attempt.complete:
+        return redirect(url_for(".done", slug=slug, token=token))
+    return message(
+        _("Your answers have been saved"),
+        [
+            _("You can come back and finish at any time using this link. Copy it or bookmark it now:"),
+        ],
+        resume_link=absolute_url(".resume", slug=slug, token=token),
+        invited=attempt.response.case_id is not None,
+        continue_url=url_for(".resume", slug=slug, token=token),
+    )
+
+
+@bp.get("/f/<slug>/r/<token>/done")
+def done(slug: str, token: str) -> ViewResult:
+    attempt = respond.load_attempt(get_session(), slug, token)
+    if not attempt.complete:
+        return redirect(url_for(".check", slug=slug, token=token))
+    return message(
+        _("Thank you"),
+        [_("Your answers have been sent. You can close this page.")],
+        panel=True,
+    )
+
+
+# --------------------------------------------------------------------------- failures as pages
+
+
+@bp.errorhandler(respond.FormNotFound)
+def not_found(_exc: Exception) -> Rendered:
+    return message(
+        _("Page not found"),
+        [_("If you typed the web address, check it is correct. If you used a link, it may have expired.")],
+        status=404,
+    )
+
+
+@bp.errorhandler(404)
+def http_not_found(_exc: Exception) -> Rendered:
+    return not_found(_exc)
+
+
+@bp.errorhandler(respond.FormClosed)
+def closed(exc: respond.FormClosed) -> Rendered:
+    return message(
+        _("This form is closed"),
+        [
+            _(
+                "“%(title)s” is no longer taking responses. Thank you for your interest.",
+                title=exc.instrument.title,
+            )
+        ],
+    )
+
+
+@bp.errorhandler(respond.AlreadyCompleted)
+def already_completed(exc: respond.AlreadyCompleted) -> Rendered:
+    return message(
+        _("You have already completed this form"),
+        [
+            _(
+                "Thank you: your answers to “%(title)s” have been received. "
+                "You do not need to do anything else.",
+                title=exc.instrument.title,
+            )
+        ],
+    )
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_exc: Exception) -> Rendered:
+    return message(
+        _("Your answers were too long to send"),
+        [_("Nothing was saved from that page. Go back, shorten your longest answers and try again.")],
+        status=413,
+    )
+
+
+@bp.errorhandler(CSRFError)
+def session_expired(_exc: CSRFError) -> ViewResult:
+    """An expired or missing CSRF token: show the same page again with what was typed and a fresh
+    token, never a bare 400. Nothing is saved, since the request cannot be trusted."""
+    notice = _(
+        "Your session timed out, so your answers on this page have not been saved yet. "
+        "Check them and continue."
+    )
+    args = request.view_args or {}
+    session = get_session()
+    try:
+        if request.endpoint == "public.page_post":
+            attempt = respond.load_attempt(session, args["slug"], args["token"])
+            if attempt.complete:
+                return redirect(url_for(".done", slug=args["slug"], token=args["token"]))
+            current = _page(attempt, args["number"])
+            return render_page(attempt, current, posted=request.form, notices=[notice], status=400)
+        elif request.endpoint == "public.check_post":
+            attempt = respond.load_attempt(session, args["slug"], args["token"])
+            if attempt.complete:
+                return redirect(url_for(".done", slug=args["slug"], token=args["token"]))
+            notice = _("Your session timed out. Check your answers and send them again.")
+            return render_check(attempt, notice=notice, status=400)
+        elif request.endpoint == "public.start_post":
+            instrument, model = respond.open_instrument(session, args["slug"])
+            return render_start(
+                instrument,
+                model,
+                action=url_for(".start_post", slug=args["slug"]),
+                key=respond.new_token(),
+                token=request.form.get("t", ""),
+                notice=_("Your session timed out. Please press the button again."),
+                status=400,
+            )
+        elif request.endpoint == "public.event_start_post":
+            from .events import render_event_start
+
+            return render_event_start(
+                args["code"], notice=_("Your session timed out. Please press the button again."), status=400
+            )
+    except (respond.FormNotFound, respond.FormClosed, respond.AlreadyCompleted) as exc:
+        return {respond.FormClosed: closed, respond.AlreadyCompleted: already_completed}.get(
+            type(exc), not_found
+        )(exc)  # type: ignore[operator]
+    return message(_("Your session timed out"), [_("Go back and try again.")], status=400)
