@@ -6,21 +6,25 @@ what the percentages are *of* (the respondents who answered; missing and skipped
 beside the base, never inside it), and when a figure needs a health warning. Percentages stay
 unrounded floats on a 0–100 scale until :func:`format_percent`, so totals and re-derived figures
 are exact and rounding happens once, at presentation.
+
+Cross-tabs live in :mod:`feedback.domain.crosstab` and the question description in
+:mod:`feedback.domain.summary_base`; both are re-exported here for existing importers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
+from feedback.domain.crosstab import CrossTab, CrossTabCell, CrossTabHeading, PercentBase, crosstab
 from feedback.domain.stats import (
     check_count,
     describe,
-    percent_of,
     percent_with_interval,
     wilson_interval,
 )
+from feedback.domain.summary_base import QuestionInfo, ordered_codes
 
 __all__ = [
     "CrossTab",
@@ -30,6 +34,7 @@ __all__ = [
     "FrequencyTable",
     "MULTIPLE_NOTE",
     "NumericSummary",
+    "PercentBase",
     "ProfileSection",
     "ProfileTable",
     "QuestionInfo",
@@ -55,56 +60,11 @@ BASE_LABEL = "Base (answered)"
 MISSING_LABEL = "Missing"
 NOT_SHOWN_LABEL = "Not shown (skipped)"
 
-PercentBase = Literal["row", "column", "total"]
-
 
 def _bare_type(question_type: str) -> str:
     """``select_one yes_no`` -> ``select_one``: XLSForm puts the list name in the type cell."""
     parts = question_type.split()
     return parts[0] if parts else question_type
-
-
-@dataclass(frozen=True)
-class QuestionInfo:
-    """What a table needs to know about a question; deliberately not the full instrument model.
-
-    ``choices`` are ``(code, label)`` pairs in definition order, which is the order readers
-    expect (scales run from one end to the other, not by popularity).
-    """
-
-    name: str
-    label: str
-    type: str
-    choices: tuple[tuple[str, str], ...] = ()
-
-    def __post_init__(self) -> None:
-        choices = tuple((code, label) for code, label in self.choices)
-        codes = [code for code, _ in choices]
-        duplicates = sorted({code for code in codes if codes.count(code) > 1})
-        if duplicates:
-            # Rows are keyed by code, so a repeated code would silently merge two answers.
-            raise ValueError(f"duplicate choice codes in {self.name!r}: {duplicates}")
-        object.__setattr__(self, "choices", choices)
-
-    def label_for(self, code: str) -> str:
-        """The choice label, or the code itself for answers the current definition lacks."""
-        return dict(self.choices).get(code, code)
-
-
-def _ordered_codes(question: QuestionInfo, seen: Mapping[str, int]) -> list[tuple[str, bool]]:
-    """Defined codes in order, then codes only seen in the data (count > 0), sorted.
-
-    Unlisted codes come from older versions of the form or free "other" answers; they are kept
-    rather than dropped so the counts still reconcile with the base, and sorted because SQL
-    gives no stable order.
-    """
-    for code in seen:
-        if not isinstance(code, str):
-            raise TypeError(f"answer codes must be str, got {code!r}; pass unanswered via missing=")
-    defined = [code for code, _ in question.choices]
-    known = set(defined)
-    extra = sorted(code for code, count in seen.items() if code not in known and count > 0)
-    return [(code, False) for code in defined] + [(code, True) for code in extra]
 
 
 @dataclass(frozen=True)
@@ -212,7 +172,7 @@ def frequency_table(
             f"counts for {question.name!r} sum to {sum(counts.values())}, but {answered} answered"
         )
     rows = []
-    for code, unlisted in _ordered_codes(question, counts):
+    for code, unlisted in ordered_codes(question, counts):
         n = counts.get(code, 0)
         figures = percent_with_interval(n, answered)
         rows.append(
@@ -377,131 +337,6 @@ def profile_table(title: str, tables: Sequence[FrequencyTable]) -> ProfileTable:
     return ProfileTable(
         title=title,
         sections=tuple(ProfileSection(heading=t.label, table=t) for t in tables),
-    )
-
-
-@dataclass(frozen=True)
-class CrossTabHeading:
-    """A row or column of a cross-tab: answer code, label, and whether the form lists it."""
-
-    value: str
-    label: str
-    unlisted: bool = False
-
-
-@dataclass(frozen=True)
-class CrossTabCell:
-    """A count with its percentage and the base that percentage is of (``None`` if base 0)."""
-
-    n: int
-    percent: float | None
-    base: int
-
-
-def _cell(n: int, base: int) -> CrossTabCell:
-    return CrossTabCell(n=n, percent=percent_of(n, base), base=base)
-
-
-@dataclass(frozen=True)
-class CrossTab:
-    """Two single-choice questions against each other.
-
-    ``percent`` says what each cell is a percentage of; every cell also carries its ``base`` so
-    the choice is visible in the data, not just in a caption. Margins in the percentaged
-    direction show 100%; the other margin shows its share of the grand total.
-    """
-
-    row_name: str
-    row_label: str
-    column_name: str
-    column_label: str
-    percent: PercentBase
-    rows: tuple[CrossTabHeading, ...]
-    columns: tuple[CrossTabHeading, ...]
-    cells: tuple[tuple[CrossTabCell, ...], ...]
-    row_totals: tuple[CrossTabCell, ...]
-    column_totals: tuple[CrossTabCell, ...]
-    grand_total: CrossTabCell
-
-    def cell(self, row_value: str, column_value: str) -> CrossTabCell:
-        """Look up a cell by answer codes (``KeyError`` if either is absent)."""
-        rows = [h.value for h in self.rows]
-        columns = [h.value for h in self.columns]
-        if row_value not in rows or column_value not in columns:
-            raise KeyError((row_value, column_value))
-        return self.cells[rows.index(row_value)][columns.index(column_value)]
-
-    @property
-    def base_description(self) -> str:
-        """A caption fragment saying what the percentages are of."""
-        return {
-            "row": "Percentages of row totals",
-            "column": "Percentages of column totals",
-            "total": "Percentages of the grand total",
-        }[self.percent]
-
-    def to_rows(self) -> list[list[Any]]:
-        """Header plus plain-value rows: an n and a % column per answer, then Total."""
-        header: list[Any] = [self.row_label]
-        for h in (*self.columns, CrossTabHeading("", "Total")):
-            header += [f"{h.label} n", f"{h.label} %"]
-        out: list[list[Any]] = [header]
-        for heading, cells, total in zip(self.rows, self.cells, self.row_totals, strict=True):
-            line: list[Any] = [heading.label]
-            for c in (*cells, total):
-                line += [c.n, c.percent]
-            out.append(line)
-        line = ["Total"]
-        for c in (*self.column_totals, self.grand_total):
-            line += [c.n, c.percent]
-        out.append(line)
-        return out
-
-
-def crosstab(
-    row_q: QuestionInfo,
-    col_q: QuestionInfo,
-    cells: Mapping[tuple[str, str], int],
-    percent: PercentBase,
-) -> CrossTab:
-    """Cross-tabulate counts keyed ``(row_code, column_code)``; absent pairs count as zero.
-
-    Only respondents who answered both questions belong in ``cells``; as with frequency tables,
-    every defined choice appears and codes missing from the definitions are appended.
-    """
-    if percent not in ("row", "column", "total"):
-        raise ValueError(f"percent must be 'row', 'column' or 'total', got {percent!r}")
-    row_seen: dict[str, int] = {}
-    col_seen: dict[str, int] = {}
-    for (r, c), count in cells.items():
-        check_count(f"count for {(r, c)!r}", count)
-        row_seen[r] = row_seen.get(r, 0) + count
-        col_seen[c] = col_seen.get(c, 0) + count
-    row_codes = _ordered_codes(row_q, row_seen)
-    col_codes = _ordered_codes(col_q, col_seen)
-    counts = [[cells.get((r, c), 0) for c, _ in col_codes] for r, _ in row_codes]
-    row_sums = [sum(line) for line in counts]
-    col_sums = [sum(line[j] for line in counts) for j in range(len(col_codes))]
-    grand = sum(row_sums)
-
-    def base(i: int, j: int) -> int:
-        return {"row": row_sums[i], "column": col_sums[j], "total": grand}[percent]
-
-    return CrossTab(
-        row_name=row_q.name,
-        row_label=row_q.label,
-        column_name=col_q.name,
-        column_label=col_q.label,
-        percent=percent,
-        rows=tuple(CrossTabHeading(c, row_q.label_for(c), u) for c, u in row_codes),
-        columns=tuple(CrossTabHeading(c, col_q.label_for(c), u) for c, u in col_codes),
-        cells=tuple(
-            tuple(_cell(counts[i][j], base(i, j)) for j in range(len(col_codes)))
-            for i in range(len(row_codes))
-        ),
-        row_totals=tuple(_cell(s, s if percent == "row" else grand) for s in row_sums),
-        column_totals=tuple(_cell(s, s if percent == "column" else grand) for s in col_sums),
-        grand_total=_cell(grand, grand),
     )
 
 
