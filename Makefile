@@ -41,7 +41,7 @@ lint: install
 	$(BIN)/ruff check feedback tests
 
 benchmarks: install
-	$(BIN)/python -m pytest tests/benchmarks -p no:cacheprovider -s $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/benchmarks/bench_*.py -p no:cacheprovider -s $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules feedback/static/build
