@@ -6,8 +6,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import assets, public, staff
+    from . import assets, public, security, staff
 
     assets.init_app(app)
     public.init_app(app)
     staff.init_app(app)
+    security.init_app(app)

@@ -94,3 +94,12 @@ def test_reset_link_and_list(runner: FlaskCliRunner, db: Database, settings) -> 
     assert runner.invoke(args=["users", "reset-link", "bob@example.org"]).exit_code == 1
     listing = runner.invoke(args=["users", "list"]).output
     assert "ada@example.org" in listing and "pilot:viewer" in listing
+
+
+def test_deactivate_and_activate(runner: FlaskCliRunner, db: Database) -> None:
+    runner.invoke(args=["users", "create", "ada@example.org"])
+    assert runner.invoke(args=["users", "deactivate", "ada@example.org"]).exit_code == 0
+    assert "inactive" in runner.invoke(args=["users", "list"]).output
+    assert runner.invoke(args=["users", "activate", "ADA@example.org"]).exit_code == 0
+    assert "inactive" not in runner.invoke(args=["users", "list"]).output
+    assert runner.invoke(args=["users", "deactivate", "bob@example.org"]).exit_code == 1
