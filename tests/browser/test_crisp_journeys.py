@@ -118,7 +118,7 @@ def crisp_by_label(page: Any, journey: Any, *, javascript: bool = True) -> None:
             expect(page.locator(f"#question-{revealed}")).to_be_visible()
         if number == 0 and not javascript:
             # Shown without JavaScript, though its rule asks for "Other" main work: not stored.
-            page.get_by_role("textbox", name="What is the main work of your organisation?").fill(
+            page.get_by_role("textbox", name="What other work does your organisation mainly do?").fill(
                 "Dropped answer"
             )
         journey.step(page, f"page-{number + 1}")
