@@ -1,0 +1,115 @@
+"""The export page: choose an instrument, labels or codes, statuses and a format; get a workbook.
+
+The export runs in the background (see :mod:`.export_jobs` for why and how); this page starts it,
+shows its progress (refreshing itself while it runs) and offers the file once it is complete.
+Evaluators only: an export holds every answer. Identified exports (names, e-mails) are not
+offered here; the Responses sheet carries the pseudonymous respondent id.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from ...db import Project
+from ...db.app import get_session
+from ...db.summary_queries import STATUSES, ResponseFilter
+from . import export_jobs
+from .access import require_project_role
+from .analysis import project_instruments
+from .blueprint import bp
+
+VALUES = (("labels", "Labels (what respondents saw)"), ("codes", "Codes (for statistics software)"))
+FORMATS = (("xlsx", "Excel workbook (.xlsx)"), ("csv", "CSV files, zipped (responses and codebook)"))
+
+
+def _folder() -> Path:
+    return export_jobs.jobs_folder(current_app.config["FEEDBACK_SETTINGS"].exports_path)
+
+
+@bp.route("/projects/<slug>/exports", methods=["GET", "POST"])
+@require_project_role("evaluator")
+def exports(project: Project) -> ResponseReturnValue:
+    """The form (GET), starting an export (POST), and with ``?job=`` the export's progress."""
+    instruments = project_instruments(get_session(), project)
+    slugs = {i.slug for i in instruments}
+    form = request.form if request.method == "POST" else request.args
+    chosen = {
+        "instrument": form.get("instrument", ""),
+        "values": form.get("values", "labels"),
+        "format": form.get("format", "xlsx"),
+        "status": form.getlist("status") if request.method == "POST" else [],
+    }
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if chosen["instrument"] not in slugs:
+            errors["instrument"] = "Choose the instrument to export"
+        if chosen["values"] not in dict(VALUES):
+            errors["values"] = "Choose labels or codes"
+        if chosen["format"] not in dict(FORMATS):
+            errors["format"] = "Choose a file format"
+        statuses = [s for s in chosen["status"] if s in STATUSES]
+        if not errors:
+            folder = _folder()
+            export_jobs.clean_up(folder)
+            job = export_jobs.ExportJob(
+                id=export_jobs.new_job_id(),
+                project_id=project.id,
+                user_id=current_user.id,
+                instrument=chosen["instrument"],
+                values=chosen["values"],
+                file_format=chosen["format"],
+                statuses=statuses,
+            )
+            settings = current_app.config["FEEDBACK_SETTINGS"]
+            export_jobs.start(
+                current_app._get_current_object(),  # type: ignore[attr-defined]
+                folder,
+                job,
+                ResponseFilter(statuses=tuple(statuses)),
+                settings.secret_key,
+            )
+            return redirect(url_for("staff.exports", slug=project.slug, job=job.id))
+    job = None
+    job_id = request.args.get("job", "")
+    if job_id:
+        job = export_jobs.load(_folder(), job_id)
+        if job is None or job.project_id != project.id:
+            flash("That export is no longer available (exports are kept for a day). Start a new one.")
+            job = None
+    return render_template(
+        "staff/exports.html",
+        project=project,
+        instruments=instruments,
+        chosen=chosen,
+        errors=errors,
+        values=VALUES,
+        formats=FORMATS,
+        statuses=STATUSES,
+        job=job,
+        recent=[] if job else export_jobs.recent(_folder(), project.id),
+        page_title=f"Exports – {project.name}",
+    )
+
+
+@bp.get("/projects/<slug>/exports/download")
+@require_project_role("evaluator")
+def exports_download(project: Project) -> ResponseReturnValue:
+    """The finished file of ``?job=``, as an attachment; otherwise back to the export page."""
+    job = export_jobs.load(_folder(), request.args.get("job", ""))
+    if job is None or job.project_id != project.id or job.state != "done":
+        flash("That export is not ready or no longer available. Start a new one.")
+        return redirect(url_for("staff.exports", slug=project.slug))
+    path = _folder().resolve() / job.filename
+    if not path.is_file():
+        flash("That export has been deleted (exports are kept for a day). Start a new one.")
+        return redirect(url_for("staff.exports", slug=project.slug))
+    mimetype = (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        if job.file_format == "xlsx"
+        else "application/zip"
+    )
+    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=job.download_name)
