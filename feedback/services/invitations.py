@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy import Select, and_, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..config import Settings
@@ -56,22 +56,26 @@ def _responded(complete_only: bool) -> Any:
     return exists().where(condition)
 
 
+def non_responders_query(instrument_id: int) -> Select[tuple[Case]]:
+    """The SELECT behind :func:`non_responders`, ordered, for pages that paginate it."""
+    return select(Case).where(_open_cases(instrument_id), ~_responded(False)).order_by(Case.id)
+
+
+def partial_responders_query(instrument_id: int) -> Select[tuple[Case]]:
+    """The SELECT behind :func:`partial_responders`, ordered, for pages that paginate it."""
+    return (
+        select(Case).where(_open_cases(instrument_id), _responded(False), ~_responded(True)).order_by(Case.id)
+    )
+
+
 def non_responders(session: Session, instrument_id: int) -> list[Case]:
     """Cases with nothing returned yet (and not opted out, bounced or closed by staff)."""
-    return list(
-        session.scalars(select(Case).where(_open_cases(instrument_id), ~_responded(False)).order_by(Case.id))
-    )
+    return list(session.scalars(non_responders_query(instrument_id)))
 
 
 def partial_responders(session: Session, instrument_id: int) -> list[Case]:
     """Cases that started but did not submit: a reminder can tell them their answers are kept."""
-    return list(
-        session.scalars(
-            select(Case)
-            .where(_open_cases(instrument_id), _responded(False), ~_responded(True))
-            .order_by(Case.id)
-        )
-    )
+    return list(session.scalars(partial_responders_query(instrument_id)))
 
 
 def create_wave(

@@ -24,6 +24,8 @@ PROJECT_SECTIONS = (
     ("Response rates", "staff.rates", "viewer", "AAPOR response rates per instrument and subgroup"),
     ("Free text", "staff.free_text", "evaluator", "Open answers, with coding by theme"),
     ("Contacts", "staff.contacts", "evaluator", "Contact lists, invitations and dispositions"),
+    ("Fieldwork", "staff.fieldwork", "evaluator", "Import contacts, draw samples, record invitation waves"),
+    ("Methodology", "staff.methodology", "viewer", "Every instrument with its method, cases, responses and rate"),
     ("Exports", "staff.exports", "evaluator", "Workbooks of responses and summaries"),
 )
 
