@@ -26,6 +26,8 @@ PROJECT_SECTIONS = (
     ("Contacts", "staff.contacts", "evaluator", "Contact lists, invitations and dispositions"),
     ("Fieldwork", "staff.fieldwork", "evaluator", "Import contacts, draw samples, record invitation waves"),
     ("Methodology", "staff.methodology", "viewer", "Every instrument with its method, cases, responses and rate"),
+    ("Your cases", "staff.interview_cases", "interviewer", "People to call, attempts, appointments and interviews"),
+    ("Paper data entry", "staff.paper_batch", "interviewer", "Key in paper questionnaires, with double keying"),
     ("Exports", "staff.exports", "evaluator", "Workbooks of responses and summaries"),
 )
 

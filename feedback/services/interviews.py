@@ -1,0 +1,316 @@
+"""Interviewer mode: assigning cases, and saving an interview with optimistic concurrency.
+
+An interview is saved whole (every topic at once) many times: by the Save button, and by the
+page's autosave every twenty seconds. Each save names the version it started from; a save over
+a newer version (someone else, or the same person in another tab) is a :class:`Conflict` and
+writes nothing, so the later writer is told instead of silently replacing the other's notes.
+The version check is one conditional ``UPDATE ... WHERE lock_version = :seen`` (atomic on
+SQLite and PostgreSQL alike); the first save of a case inserts the record, whose unique
+``case_id`` turns two simultaneous first saves into one record and one conflict.
+
+What was typed is kept as typed in ``InterviewRecord.draft`` even when it does not pass the
+checks (a half-typed number, a note under a question the rules now hide), so a reload shows it
+again; only answers that pass :func:`feedback.domain.answers.check_answers` become answers.
+Functions flush and never commit: the view owns the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..db import Case, Instrument, InstrumentVersion, Response
+from ..db.accounts import ProjectRole, User
+from ..db.base import utcnow
+from ..db.interviews import INTERVIEW_MODES, CaseAssignment, InterviewRecord
+from ..domain.answers import CheckedAnswers, applicable_inputs, check_answers
+from ..domain.instrument import Instrument as InstrumentModel
+from .instruments import model_of
+from .responses import question_ids, skipped_inputs, write_answers
+
+MAX_DURATION_MINUTES = 24 * 60
+
+
+class AssignmentError(ValueError):
+    """Cases that cannot be assigned as asked; the message says which field to change."""
+
+
+class InterviewNotFound(LookupError):
+    """No such case in the project, or (for an interviewer) not one of their cases."""
+
+
+@dataclass
+class Interview:
+    """A case being interviewed: its instrument and model, and the response and record once saved."""
+
+    case: Case
+    instrument: Instrument
+    model: InstrumentModel
+    response: Response | None
+    record: InterviewRecord | None
+
+    @property
+    def version(self) -> int:
+        return self.record.lock_version if self.record else 0
+
+
+@dataclass(frozen=True)
+class Details:
+    """How the interview was done, as typed: mode, date (ISO or text) and minutes."""
+
+    mode: str = "telephone"
+    interview_date: str = ""
+    minutes: str = ""
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A save over a version it did not start from; nothing was written."""
+
+    saved_by: str
+    saved_at: str
+    version: int
+
+
+@dataclass
+class SaveResult:
+    checked: CheckedAnswers | None = None
+    errors: dict[str, str] = field(default_factory=dict)  # answers' and details' errors, by field
+    conflict: Conflict | None = None
+    version: int = 0
+    completed: bool = False
+
+
+def assign_cases(session: Session, case_ids: Iterable[int], user: User, *, assigned_by: str = "") -> int:
+    """Give cases to an interviewer (replacing any earlier assignment); returns how many."""
+    ids = sorted(set(case_ids))
+    if not ids:
+        return 0
+    session.execute(delete(CaseAssignment).where(CaseAssignment.case_id.in_(ids)))
+    session.execute(
+        insert(CaseAssignment),
+        [
+            {"case_id": i, "user_id": user.id, "assigned_by": assigned_by, "assigned_at": utcnow()}
+            for i in ids
+        ],
+    )
+    session.flush()
+    return len(ids)
+
+
+def unassigned_counts(session: Session, project_id: int) -> list[tuple[Instrument, int]]:
+    """The project's instruments with cases, and how many of their cases nobody has yet."""
+    rows = session.execute(
+        select(Instrument, func.count(Case.id))
+        .join(Case, Case.instrument_id == Instrument.id)
+        .outerjoin(CaseAssignment, CaseAssignment.case_id == Case.id)
+        .where(Instrument.project_id == project_id, CaseAssignment.case_id.is_(None))
+        .group_by(Instrument.id)
+        .order_by(Instrument.title)
+    ).all()
+    return [(instrument, count) for instrument, count in rows]
+
+
+def project_interviewers(session: Session, project_id: int) -> list[User]:
+    """People who may be given cases: the project's interviewers and evaluators (active ones)."""
+    return list(
+        session.scalars(
+            select(User)
+            .join(ProjectRole, ProjectRole.user_id == User.id)
+            .where(
+                ProjectRole.project_id == project_id,
+                ProjectRole.role.in_(("interviewer", "evaluator")),
+                User.active.is_(True),
+            )
+            .order_by(User.name, User.email)
+        )
+    )
+
+
+def assign_unassigned(
+    session: Session, project_id: int, instrument_id: int, user_id: int, count: int, *, assigned_by: str = ""
+) -> int:
+    """Give the next ``count`` unassigned cases of an instrument (oldest first) to an interviewer.
+
+    Raises :class:`AssignmentError` when the instrument is not the project's or the person is
+    not one of its interviewers or evaluators.
+    """
+    instrument = session.get(Instrument, instrument_id)
+    if instrument is None or instrument.project_id != project_id:
+        raise AssignmentError("Choose one of this project's instruments")
+    user = next((u for u in project_interviewers(session, project_id) if u.id == user_id), None)
+    if user is None:
+        raise AssignmentError("Choose an interviewer or evaluator of this project")
+    if not 1 <= count <= 10_000:
+        raise AssignmentError("Enter how many cases to assign, from 1 to 10000")
+    ids = session.scalars(
+        select(Case.id)
+        .outerjoin(CaseAssignment, CaseAssignment.case_id == Case.id)
+        .where(Case.instrument_id == instrument_id, CaseAssignment.case_id.is_(None))
+        .order_by(Case.id)
+        .limit(count)
+    ).all()
+    return assign_cases(session, ids, user, assigned_by=assigned_by)
+
+
+def assigned_to(session: Session, case_id: int) -> int | None:
+    return session.scalar(select(CaseAssignment.user_id).where(CaseAssignment.case_id == case_id))
+
+
+def load_interview(
+    session: Session, project_id: int, case_id: int, *, interviewer_id: int | None = None
+) -> Interview:
+    """The case's interview, checking that the case is in the project and, when
+    ``interviewer_id`` is given, assigned to that interviewer. Raises :class:`InterviewNotFound`."""
+    found = session.execute(
+        select(Case, Instrument)
+        .join(Instrument, Instrument.id == Case.instrument_id)
+        .where(Case.id == case_id, Instrument.project_id == project_id)
+    ).first()
+    if found is None or found[1].current_version_id is None:
+        raise InterviewNotFound(case_id)
+    case, instrument = found
+    if interviewer_id is not None and assigned_to(session, case.id) != interviewer_id:
+        raise InterviewNotFound(case_id)
+    record = session.scalar(select(InterviewRecord).where(InterviewRecord.case_id == case.id))
+    response = session.get(Response, record.response_id) if record else None
+    version_id = response.version_id if response else instrument.current_version_id
+    version = session.get(InstrumentVersion, version_id)
+    assert version is not None
+    return Interview(case, instrument, model_of(version), response, record)
+
+
+def check_details(details: Details) -> tuple[dict[str, str], date | None, int | None]:
+    """Errors in the mode, date and duration fields, with the parsed date and seconds."""
+    errors: dict[str, str] = {}
+    if details.mode not in dict(INTERVIEW_MODES):
+        errors["mode"] = "Select how the interview was done: telephone, face to face or e-mail"
+    when: date | None = None
+    if details.interview_date:
+        try:
+            when = date.fromisoformat(details.interview_date)
+        except ValueError:
+            errors["interview_date"] = "Enter a real date for the interview, like 27 3 2024"
+    seconds: int | None = None
+    if details.minutes.strip():
+        text = details.minutes.strip()
+        if not text.isdigit() or int(text) > MAX_DURATION_MINUTES:
+            errors["minutes"] = f"Enter the length in whole minutes, from 0 to {MAX_DURATION_MINUTES}"
+        else:
+            seconds = int(text) * 60
+    return errors, when, seconds
+
+
+def _claim(session: Session, interview: Interview, seen: int, user: User) -> Conflict | None:
+    """Move the record from version ``seen`` to ``seen + 1``, or report who got there first."""
+    if interview.record is None:
+        if seen != 0:
+            return Conflict("someone", "", 0)
+        response = Response(
+            instrument_id=interview.instrument.id,
+            version_id=interview.instrument.current_version_id,
+            case_id=interview.case.id,
+            contact_id=interview.case.contact_id,
+            activity_id=interview.case.activity_id,
+            status="partial",
+        )
+        try:
+            with session.begin_nested():
+                session.add(response)
+                session.flush()
+                record = InterviewRecord(
+                    response_id=response.id,
+                    case_id=interview.case.id,
+                    interviewer_id=user.id,
+                    interviewer=user.name or user.email,
+                    lock_version=1,
+                    draft={},
+                    saved_by=user.name or user.email,
+                )
+                session.add(record)
+                session.flush()
+        except IntegrityError:
+            current = session.scalar(
+                select(InterviewRecord).where(InterviewRecord.case_id == interview.case.id)
+            )
+            return _conflict(current)
+        interview.response, interview.record = response, record
+        return None
+    claimed = session.execute(
+        update(InterviewRecord)
+        .where(InterviewRecord.id == interview.record.id, InterviewRecord.lock_version == seen)
+        .values(lock_version=seen + 1, saved_by=user.name or user.email, saved_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(interview.record)
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return _conflict(interview.record)
+    return None
+
+
+def _conflict(record: InterviewRecord | None) -> Conflict:
+    if record is None:
+        return Conflict("someone", "", 0)
+    return Conflict(record.saved_by, record.saved_at.strftime("%H:%M on %d %b %Y"), record.lock_version)
+
+
+def save_interview(
+    session: Session,
+    interview: Interview,
+    raw: Mapping[str, str | list[str]],
+    details: Details,
+    *,
+    seen_version: int,
+    user: User,
+    complete: bool = False,
+) -> SaveResult:
+    """Save the whole interview as typed, starting from ``seen_version``.
+
+    Answers that pass the checks are stored (rewriting the response's answers in one
+    executemany); everything typed is kept in the draft. ``complete=True`` also enforces required
+    answers and, when they are all there, marks the response complete. A :class:`Conflict` in the
+    result means nothing was written.
+    """
+    errors, when, seconds = check_details(details)
+    conflict = _claim(session, interview, seen_version, user)
+    if conflict is not None:
+        record = interview.record
+        if record is not None and record.interviewer_id == user.id and record.draft == dict(raw):
+            # The same person sending the same text again (a double click): already saved.
+            return SaveResult(version=record.lock_version)
+        return SaveResult(conflict=conflict, version=conflict.version)
+    record, response = interview.record, interview.response
+    assert record is not None and response is not None
+    checked = check_answers(interview.model, raw, enforce_required=complete)
+    write_answers(
+        session,
+        response.id,
+        interview.model,
+        checked.values,
+        question_ids(session, response.version_id),
+        replace=True,
+        skipped=skipped_inputs(interview.model, checked),
+    )
+    record.draft = {k: v for k, v in raw.items()}
+    record.interviewer_id, record.interviewer = user.id, user.name or user.email
+    if "mode" not in errors:
+        response.mode = details.mode
+    if when is not None:
+        record.interview_date = when
+    if seconds is not None:
+        response.duration_seconds = seconds
+    response.answered = checked.answered
+    response.applicable = applicable_inputs(interview.model, checked)
+    response.updated_at = utcnow()
+    errors.update(checked.errors)
+    done = complete and not errors
+    if done and response.status != "complete":
+        response.status = "complete"
+        response.submitted_at = utcnow()
+    session.flush()
+    return SaveResult(checked=checked, errors=errors, version=record.lock_version, completed=done)
