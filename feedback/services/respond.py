@@ -11,9 +11,13 @@ Idempotency, so a double click, the back button or two tabs store one response:
 * starting: the start page carries a random key that becomes ``Response.submission_key``; a
   second POST with the same key finds that response instead of making another. An invited
   case has at most one live response, found by ``case_id``.
+  Two identical start POSTs racing on PostgreSQL meet the unique constraint on the key: the
+  loser's INSERT (in a savepoint) fails and it returns the winner's response.
 * submitting: the response row is read ``FOR UPDATE`` inside the caller's write transaction
   (SQLite's ``BEGIN IMMEDIATE`` serialises writers the same way); a response that is already
   complete is left as it is and reported as such.
+* every question page and the check page carry a submission key too, remembered with the answers
+  it carried (:mod:`feedback.services.page_keys`): a repeated POST is answered, not stored again.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..db import Activity, Answer, Case, Instrument, InstrumentVersion, Question, Response
@@ -51,6 +56,8 @@ class FormClosed(Exception):
 
     def __init__(self, instrument: Instrument):
         self.instrument = instrument
+        # Read now: the handler runs after the transaction rolled back and detached the instance.
+        self.title = instrument.title
         super().__init__(instrument.slug)
 
 
@@ -84,10 +91,11 @@ def new_token() -> str:
 _MODELS: dict[str, InstrumentModel] = {}
 
 
-def _model(session: Session, version_id: int | None) -> InstrumentModel:
+def _model(session: Session, version_id: int | None, digest: str | None = None) -> InstrumentModel:
     """The version's domain model, cached by content digest (a stored version never changes), so
     the definition's JSON is read and parsed only the first time a process meets a version."""
-    digest = session.scalar(select(InstrumentVersion.digest).where(InstrumentVersion.id == version_id))
+    if digest is None:
+        digest = session.scalar(select(InstrumentVersion.digest).where(InstrumentVersion.id == version_id))
     if digest is None:
         raise FormNotFound("instrument without a version")
     model = _MODELS.get(digest)
@@ -118,9 +126,13 @@ def open_instrument(
     return instrument, _model(session, instrument.current_version_id)
 
 
-def find_case(session: Session, instrument: Instrument, token: str) -> Case:
-    """The invitation behind ``?t=<token>``; raises AlreadyCompleted once it has been answered."""
-    case = session.scalar(select(Case).where(Case.token == token, Case.instrument_id == instrument.id))
+def find_case(session: Session, instrument: Instrument, token: str, *, for_update: bool = False) -> Case:
+    """The invitation behind ``?t=<token>``; raises AlreadyCompleted once it has been answered.
+
+    ``for_update`` locks the case row (PostgreSQL) so two tabs starting the same invitation at
+    once make one response; SQLite's ``BEGIN IMMEDIATE`` serialises them anyway."""
+    query = select(Case).where(Case.token == token, Case.instrument_id == instrument.id)
+    case = session.scalar(query.with_for_update() if for_update else query)
     if case is None:
         raise FormNotFound("invitation")
     if case_response(session, case, status="complete") is not None:
@@ -184,16 +196,28 @@ def start_response(
         submission_key=key or None,
         started_at=utcnow(),
     )
-    session.add(response)
-    session.flush()
+    try:
+        with session.begin_nested():  # a racing POST with the same key may have inserted it first
+            session.add(response)
+            session.flush()
+    except IntegrityError:
+        existing = session.scalar(select(Response).where(Response.submission_key == key)) if key else None
+        if existing is None or existing.instrument_id != instrument.id:
+            raise
+        return existing
     return response
 
 
 def load_attempt(session: Session, slug: str, resume_token: str, *, for_update: bool = False) -> Attempt:
-    """The response behind a resume link, with its instrument version's model."""
+    """The response behind a resume link, with its instrument version's model.
+
+    One query for the response, its instrument and its version's digest. ``for_update`` locks the
+    response row only (``OF responses``): locking the joined instrument row too would make every
+    respondent's POST to that instrument wait for the others on PostgreSQL."""
     query = (
-        select(Response)
+        select(Response, Instrument, InstrumentVersion.digest)
         .join(Instrument, Instrument.id == Response.instrument_id)
+        .join(InstrumentVersion, InstrumentVersion.id == Response.version_id)
         .where(
             Response.resume_token == resume_token,
             Instrument.slug == slug,
@@ -201,16 +225,15 @@ def load_attempt(session: Session, slug: str, resume_token: str, *, for_update: 
         )
     )
     if for_update:
-        query = query.with_for_update()
-    response = session.scalar(query)
-    if response is None:
+        query = query.with_for_update(of=Response)
+    row = session.execute(query).first()
+    if row is None:
         raise FormNotFound("response")
-    instrument = session.get(Instrument, response.instrument_id)
-    assert instrument is not None
+    response, instrument, digest = row
     if instrument.status == "closed" and response.status != "complete":
         raise FormClosed(instrument)
     activity = session.get(Activity, response.activity_id) if response.activity_id else None
-    return Attempt(response, instrument, _model(session, response.version_id), activity)
+    return Attempt(response, instrument, _model(session, response.version_id, digest), activity)
 
 
 def stored_answers(session: Session, attempt: Attempt) -> RawAnswers:

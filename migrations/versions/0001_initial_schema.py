@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 03:56:10.967117
+Create Date: 2026-11-25 04:56:26.807336
 """
 from collections.abc import Sequence
 
@@ -93,6 +93,27 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('activities', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_activities_project_id'), ['project_id'], unique=False)
+
+    op.create_table('audit_entries',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('at', feedback.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('actor_label', sa.String(length=320), nullable=False),
+    sa.Column('action', sa.String(length=40), nullable=False),
+    sa.Column('entity_type', sa.String(length=40), nullable=False),
+    sa.Column('entity_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('project_id', sa.Integer(), nullable=True),
+    sa.Column('before', sa.JSON(), nullable=True),
+    sa.Column('after', sa.JSON(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_audit_entries_actor_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_audit_entries_project_id_projects')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_entries'))
+    )
+    with op.batch_alter_table('audit_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_entries_actor_id'), ['actor_id'], unique=False)
+        batch_op.create_index('ix_audit_entries_entity', ['entity_type', 'entity_id'], unique=False)
+        batch_op.create_index('ix_audit_entries_project_at', ['project_id', 'at'], unique=False)
 
     op.create_table('contacts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -243,6 +264,25 @@ def upgrade() -> None:
     with op.batch_alter_table('invitation_waves', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_invitation_waves_instrument_id'), ['instrument_id'], unique=False)
 
+    op.create_table('paper_batches',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('instrument_id', sa.Integer(), nullable=False),
+    sa.Column('activity_id', sa.Integer(), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('keyed_by', sa.String(length=200), nullable=False),
+    sa.Column('second_every', sa.Integer(), nullable=False),
+    sa.Column('created_at', feedback.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['activity_id'], ['activities.id'], name=op.f('fk_paper_batches_activity_id_activities')),
+    sa.ForeignKeyConstraint(['instrument_id'], ['instruments.id'], name=op.f('fk_paper_batches_instrument_id_instruments')),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_paper_batches_project_id_projects')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_paper_batches_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_paper_batches'))
+    )
+    with op.batch_alter_table('paper_batches', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_paper_batches_instrument_id'), ['instrument_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_paper_batches_project_id'), ['project_id'], unique=False)
+
     op.create_table('sample_draws',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('instrument_id', sa.Integer(), nullable=False),
@@ -260,6 +300,21 @@ def upgrade() -> None:
     with op.batch_alter_table('sample_draws', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sample_draws_instrument_id'), ['instrument_id'], unique=False)
 
+    op.create_table('themes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('instrument_id', sa.Integer(), nullable=False),
+    sa.Column('question_name', sa.String(length=200), nullable=True),
+    sa.Column('label', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('created_at', feedback.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['instrument_id'], ['instruments.id'], name=op.f('fk_themes_instrument_id_instruments')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_themes')),
+    sa.UniqueConstraint('instrument_id', 'question_name', 'label', name=op.f('uq_themes_instrument_id_question_name_label'))
+    )
+    with op.batch_alter_table('themes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_themes_instrument_id'), ['instrument_id'], unique=False)
+
     op.create_table('call_attempts',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -275,6 +330,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('call_attempts', schema=None) as batch_op:
         batch_op.create_index('ix_call_attempts_case_time', ['case_id', 'attempted_at'], unique=False)
+
+    op.create_table('case_assignments',
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('assigned_by', sa.String(length=200), nullable=False),
+    sa.Column('assigned_at', feedback.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_assignments_case_id_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_case_assignments_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('case_id', name=op.f('pk_case_assignments'))
+    )
+    with op.batch_alter_table('case_assignments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_assignments_user_id'), ['user_id'], unique=False)
 
     op.create_table('choices',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -372,6 +439,23 @@ def upgrade() -> None:
         batch_op.create_index('ix_responses_instrument_status', ['instrument_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_responses_version_id'), ['version_id'], unique=False)
 
+    op.create_table('answer_themes',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('response_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('question_name', sa.String(length=200), nullable=False),
+    sa.Column('theme_id', sa.Integer(), nullable=False),
+    sa.Column('coded_by', sa.Integer(), nullable=True),
+    sa.Column('coded_at', feedback.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['coded_by'], ['users.id'], name=op.f('fk_answer_themes_coded_by_users')),
+    sa.ForeignKeyConstraint(['response_id'], ['responses.id'], name=op.f('fk_answer_themes_response_id_responses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['theme_id'], ['themes.id'], name=op.f('fk_answer_themes_theme_id_themes'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_answer_themes')),
+    sa.UniqueConstraint('response_id', 'question_name', 'theme_id', name=op.f('uq_answer_themes_response_id_question_name_theme_id'))
+    )
+    with op.batch_alter_table('answer_themes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_answer_themes_response_id'), ['response_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_answer_themes_theme_id'), ['theme_id'], unique=False)
+
     op.create_table('answers',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('response_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -386,6 +470,55 @@ def upgrade() -> None:
     with op.batch_alter_table('answers', schema=None) as batch_op:
         batch_op.create_index('ix_answers_question_code', ['question_id', 'code'], unique=False)
         batch_op.create_index(batch_op.f('ix_answers_response_id'), ['response_id'], unique=False)
+
+    op.create_table('interview_records',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('response_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('interviewer_id', sa.Integer(), nullable=True),
+    sa.Column('interviewer', sa.String(length=200), nullable=False),
+    sa.Column('interview_date', sa.Date(), nullable=True),
+    sa.Column('lock_version', sa.Integer(), nullable=False),
+    sa.Column('draft', sa.JSON(), nullable=False),
+    sa.Column('saved_by', sa.String(length=200), nullable=False),
+    sa.Column('saved_at', feedback.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_interview_records_case_id_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['interviewer_id'], ['users.id'], name=op.f('fk_interview_records_interviewer_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['response_id'], ['responses.id'], name=op.f('fk_interview_records_response_id_responses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_interview_records')),
+    sa.UniqueConstraint('case_id', name=op.f('uq_interview_records_case_id')),
+    sa.UniqueConstraint('response_id', name=op.f('uq_interview_records_response_id'))
+    )
+    op.create_table('page_submissions',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('response_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('page', sa.Integer(), nullable=False),
+    sa.Column('digest', sa.String(length=64), nullable=False),
+    sa.Column('location', sa.String(length=500), nullable=False),
+    sa.Column('created_at', feedback.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['response_id'], ['responses.id'], name=op.f('fk_page_submissions_response_id_responses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_page_submissions')),
+    sa.UniqueConstraint('key', name=op.f('uq_page_submissions_key'))
+    )
+    with op.batch_alter_table('page_submissions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_page_submissions_response_id'), ['response_id'], unique=False)
+
+    op.create_table('paper_entries',
+    sa.Column('response_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('needs_second', sa.Boolean(), nullable=False),
+    sa.Column('second_values', sa.JSON(), nullable=True),
+    sa.Column('second_keyed_by', sa.String(length=200), nullable=False),
+    sa.Column('second_keyed_at', feedback.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['batch_id'], ['paper_batches.id'], name=op.f('fk_paper_entries_batch_id_paper_batches'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['response_id'], ['responses.id'], name=op.f('fk_paper_entries_response_id_responses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('response_id', name=op.f('pk_paper_entries')),
+    sa.UniqueConstraint('batch_id', 'seq', name=op.f('uq_paper_entries_batch_id_seq'))
+    )
+    with op.batch_alter_table('paper_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_paper_entries_batch_id'), ['batch_id'], unique=False)
 
     op.create_table('skipped_questions',
     sa.Column('response_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -412,11 +545,25 @@ def downgrade() -> None:
         batch_op.drop_index('ix_skipped_questions_question_id')
 
     op.drop_table('skipped_questions')
+    with op.batch_alter_table('paper_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_paper_entries_batch_id'))
+
+    op.drop_table('paper_entries')
+    with op.batch_alter_table('page_submissions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_page_submissions_response_id'))
+
+    op.drop_table('page_submissions')
+    op.drop_table('interview_records')
     with op.batch_alter_table('answers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_answers_response_id'))
         batch_op.drop_index('ix_answers_question_code')
 
     op.drop_table('answers')
+    with op.batch_alter_table('answer_themes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_answer_themes_theme_id'))
+        batch_op.drop_index(batch_op.f('ix_answer_themes_response_id'))
+
+    op.drop_table('answer_themes')
     with op.batch_alter_table('responses', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_responses_version_id'))
         batch_op.drop_index('ix_responses_instrument_status')
@@ -442,14 +589,27 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_choices_version_id'))
 
     op.drop_table('choices')
+    with op.batch_alter_table('case_assignments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_assignments_user_id'))
+
+    op.drop_table('case_assignments')
     with op.batch_alter_table('call_attempts', schema=None) as batch_op:
         batch_op.drop_index('ix_call_attempts_case_time')
 
     op.drop_table('call_attempts')
+    with op.batch_alter_table('themes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_themes_instrument_id'))
+
+    op.drop_table('themes')
     with op.batch_alter_table('sample_draws', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sample_draws_instrument_id'))
 
     op.drop_table('sample_draws')
+    with op.batch_alter_table('paper_batches', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_paper_batches_project_id'))
+        batch_op.drop_index(batch_op.f('ix_paper_batches_instrument_id'))
+
+    op.drop_table('paper_batches')
     with op.batch_alter_table('invitation_waves', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_invitation_waves_instrument_id'))
 
@@ -491,6 +651,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_contacts_project_id'))
 
     op.drop_table('contacts')
+    with op.batch_alter_table('audit_entries', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_entries_project_at')
+        batch_op.drop_index('ix_audit_entries_entity')
+        batch_op.drop_index(batch_op.f('ix_audit_entries_actor_id'))
+
+    op.drop_table('audit_entries')
     with op.batch_alter_table('activities', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_activities_project_id'))
 

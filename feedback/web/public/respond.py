@@ -24,9 +24,16 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as HTTPResponse
 
 from ...db.app import get_db, get_session
-from ...domain.answers import check_answers, first_unfinished_page, page_names, page_shown, visible_pages
+from ...domain.answers import (
+    CheckedAnswers,
+    check_answers,
+    first_unfinished_page,
+    page_names,
+    page_shown,
+    visible_pages,
+)
 from ...domain.instrument import Page
-from ...services import respond
+from ...services import page_keys, respond
 from ..forms import page_form_class, raw_answers, refused_fields
 from .i18n import current_locale, remember_language
 from .rendering import Rendered, absolute_url, language_of, message, render_check, render_page, render_start
@@ -87,7 +94,7 @@ def start_post(slug: str) -> HTTPResponse:
     with get_db().write() as session:
         instrument, _model = respond.open_instrument(session, slug)
         token = request.form.get("t", "")
-        case = respond.find_case(session, instrument, token) if token else None
+        case = respond.find_case(session, instrument, token, for_update=True) if token else None
         response = respond.start_response(
             session, instrument, key=request.form.get("key", "")[:64], case=case
         )
@@ -119,32 +126,95 @@ def page(slug: str, token: str, number: int) -> ViewResult:
     return render_page(attempt, current)
 
 
+def _page_key() -> tuple[str, str, list[str]]:
+    """The posted submission key, the fingerprint of what was posted, and a problem if the key was
+    tampered with. No key at all (a page from before keys existed) is accepted without replay."""
+    key = request.form.get("_key", "")
+    fingerprint = page_keys.fingerprint(request.form.lists())
+    if key and not page_keys.valid_key(key):
+        return "", fingerprint, [_("This page was changed before it was sent. Nothing on it was saved.")]
+    return key, fingerprint, []
+
+
+def _conflict_notice() -> str:
+    return _(
+        "This page had already been sent with different answers (from another tab or window, or "
+        "after using the back button), so nothing was changed. The answers below are the ones you "
+        "have just sent: press Continue to save them instead."
+    )
+
+
+def _next_location(attempt: respond.Attempt, current: Page, checked: CheckedAnswers, action: str) -> str:
+    slug, token = attempt.instrument.slug, attempt.response.resume_token
+    if action == "save":
+        return url_for(".saved", slug=slug, token=token)
+    if request.form.get("_return") == "check":
+        return url_for(".check", slug=slug, token=token)
+    later = [p.index for p in visible_pages(attempt.model, checked) if p.index > current.index]
+    return _go(slug, token, later[0] if later else None).location
+
+
 @bp.post("/f/<slug>/r/<token>/p/<int:number>")
 def page_post(slug: str, token: str, number: int) -> ViewResult:
+    """Store one page. A repeated POST with the page's key and the same fields is answered with
+    the first one's redirect and stores nothing; with different fields it is refused (409)."""
+    key, fingerprint, problems = _page_key()
+    try:
+        return _store_page(slug, token, number, key, fingerprint, problems)
+    except page_keys.KeyTaken:  # an identical POST won the race; everything of this one rolled back
+        return _after_race(slug, token, number, key, fingerprint)
+
+
+def _store_page(
+    slug: str, token: str, number: int, key: str, fingerprint: str, problems: list[str]
+) -> ViewResult:
     action = request.form.get("_action", "continue")
+    errors: dict[str, str] = {}
+    earlier: page_keys.Replay | page_keys.Conflict | None = None
     with get_db().write() as session:
         attempt = respond.load_attempt(session, slug, token, for_update=True)
         if attempt.complete:
             return redirect(url_for(".done", slug=slug, token=token))
         current = _page(attempt, number)
         form = page_form_class(attempt.model, current, language_of(attempt.model))(formdata=request.form)
-        problems = refused_fields(form, request.form)
-        if not problems:
+        problems = problems or refused_fields(form, request.form)
+        if key and not problems:
+            earlier = page_keys.previous(session, key, attempt.response.id, number, fingerprint)
+            if isinstance(earlier, page_keys.Replay):
+                return redirect(earlier.location)
+        if not problems and earlier is None:
             checked = respond.save_page(
                 session, attempt, current, raw_answers(form), enforce_required=action != "save"
             )
+            errors = {k: v for k, v in checked.errors.items() if k in page_names(current)}
+            location = "" if errors else _next_location(attempt, current, checked, action)
+            if key and location:
+                page_keys.record(session, key, attempt.response.id, number, fingerprint, location)
     if problems:
         return render_page(attempt, current, posted=request.form, notices=problems, status=400)
-    errors = {k: v for k, v in checked.errors.items() if k in page_names(current)}
+    if earlier is not None:
+        return render_page(attempt, current, posted=request.form, notices=[_conflict_notice()], status=409)
     if errors:
         warning = _("Your other answers on this page have been saved.") if action == "save" else ""
         return render_page(attempt, current, posted=request.form, errors=errors, warning=warning)
-    if action == "save":
-        return redirect(url_for(".saved", slug=slug, token=token))
-    if request.form.get("_return") == "check":
-        return redirect(url_for(".check", slug=slug, token=token))
-    later = [p.index for p in visible_pages(attempt.model, checked) if p.index > current.index]
-    return _go(slug, token, later[0] if later else None)
+    return redirect(location)
+
+
+def _after_race(slug: str, token: str, number: int, key: str, fingerprint: str) -> ViewResult:
+    session = get_session()
+    attempt = respond.load_attempt(session, slug, token)
+    earlier = page_keys.previous(session, key, attempt.response.id, number, fingerprint)
+    if isinstance(earlier, page_keys.Replay):
+        return redirect(earlier.location)
+    if number == page_keys.CHECK_PAGE:
+        return render_check(attempt, notice=_check_conflict_notice(), status=409)
+    return render_page(
+        attempt, _page(attempt, number), posted=request.form, notices=[_conflict_notice()], status=409
+    )
+
+
+def _check_conflict_notice() -> str:
+    return _("This page had already been sent. Check your answers, then send them.")
 
 
 @bp.get("/f/<slug>/r/<token>/check")
@@ -157,13 +227,36 @@ def check(slug: str, token: str) -> ViewResult:
 
 @bp.post("/f/<slug>/r/<token>/check")
 def check_post(slug: str, token: str) -> ViewResult:
-    with get_db().write() as session:
-        attempt = respond.load_attempt(session, slug, token, for_update=True)
-        outcome = respond.submit(session, attempt)
+    """Submit. Idempotent twice over: a complete response is never changed, and the page's key
+    is remembered like a question page's."""
+    key, fingerprint, problems = _page_key()
+    done_url = url_for(".done", slug=slug, token=token)
+    outcome = None
+    try:
+        with get_db().write() as session:
+            attempt = respond.load_attempt(session, slug, token, for_update=True)
+            earlier = None
+            if key and not problems:
+                earlier = page_keys.previous(
+                    session, key, attempt.response.id, page_keys.CHECK_PAGE, fingerprint
+                )
+                if isinstance(earlier, page_keys.Replay):
+                    return redirect(earlier.location)
+            if not problems and earlier is None:
+                outcome = respond.submit(session, attempt)
+                if key and outcome.submitted:
+                    page_keys.record(
+                        session, key, attempt.response.id, page_keys.CHECK_PAGE, fingerprint, done_url
+                    )
+    except page_keys.KeyTaken:
+        return _after_race(slug, token, page_keys.CHECK_PAGE, key, fingerprint)
+    if outcome is None:
+        notice = problems[0] if problems else _check_conflict_notice()
+        return render_check(attempt, notice=notice, status=400 if problems else 409)
     if not outcome.submitted:
         assert outcome.checked is not None
         return render_check(attempt, errors=outcome.checked.errors)
-    return redirect(url_for(".done", slug=slug, token=token))
+    return redirect(done_url)
 
 
 @bp.get("/f/<slug>/r/<token>/saved")
@@ -218,7 +311,7 @@ def closed(exc: respond.FormClosed) -> Rendered:
         [
             _(
                 "“%(title)s” is no longer taking responses. Thank you for your interest.",
-                title=exc.instrument.title,
+                title=exc.title,
             )
         ],
     )
@@ -232,7 +325,7 @@ def already_completed(exc: respond.AlreadyCompleted) -> Rendered:
             _(
                 "Thank you: your answers to “%(title)s” have been received. "
                 "You do not need to do anything else.",
-                title=exc.instrument.title,
+                title=exc.title,
             )
         ],
     )
