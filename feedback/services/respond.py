@@ -66,6 +66,7 @@ class AlreadyCompleted(Exception):
 
     def __init__(self, instrument: Instrument):
         self.instrument = instrument
+        self.title = instrument.title  # read now, as in FormClosed: the handler runs after rollback
         super().__init__(instrument.slug)
 
 

@@ -7,7 +7,8 @@ refused in every mode. Forms derive from :class:`wtforms.form.BaseForm`, which k
 a dict: a question called ``data`` or ``process`` cannot shadow a form method.
 
 Field names are the question names; the date input posts ``<name>-day``, ``<name>-month`` and
-``<name>-year`` (GOV.UK's convention). Control fields: ``csrf_token``, ``_action``, ``_return``.
+``<name>-year`` (GOV.UK's convention). Control fields: ``csrf_token``, ``_action``, ``_return``,
+``_key`` (the page's submission key, see :mod:`feedback.services.page_keys`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from ..domain.answers import MAX_LINE, MAX_TEXT, allowed_choices, simple_conditi
 from ..domain.expressions import ExpressionError, references
 from ..domain.instrument import Group, Instrument, Item, Page, Question
 
-CONTROL_FIELDS = frozenset({"csrf_token", "_action", "_return"})
+CONTROL_FIELDS = frozenset({"csrf_token", "_action", "_return", "_key"})
 DATE_PARTS = ("day", "month", "year")
 
 

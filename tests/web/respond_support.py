@@ -54,7 +54,10 @@ def answer(client: FlaskClient, url: str, answers: dict[str, Any], action: str =
     """GET a question page, then POST ``answers`` to it with its token."""
     page = client.get(url)
     assert page.status_code == 200, text(page)
-    data: dict[str, Any] = {"csrf_token": csrf_token(text(page)), "_action": action, **answers}
+    body = text(page)
+    data: dict[str, Any] = {"csrf_token": csrf_token(body), "_action": action, **answers}
+    if 'name="_key"' in body:  # the page's submission key, sent back as a browser would
+        data["_key"] = hidden(body, "_key")
     return client.post(url, data=data)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import events, respond  # noqa: F401 -- registers their routes on the blueprint
+from . import events, guards, respond  # noqa: F401 -- registers their routes and hooks on the blueprint
 from .i18n import init_app as init_i18n
 from .views import bp
 

@@ -24,7 +24,7 @@ from ...db.app import get_session
 from ...domain.answers import check_answers, merge_page, visible_pages
 from ...domain.instrument import Instrument as InstrumentModel
 from ...domain.instrument import Page
-from ...services.respond import Attempt, stored_answers
+from ...services.respond import Attempt, new_token, stored_answers
 from ..forms import PageContext, page_form_class, question_views, raw_answers
 from .i18n import instrument_language
 
@@ -147,8 +147,12 @@ def render_page(
     notices: Sequence[str] = (),
     warning: str = "",
     status: int = 200,
+    key: str = "",
 ) -> Rendered:
-    """One page of questions: stored answers, or what was just posted when re-showing it."""
+    """One page of questions: stored answers, or what was just posted when re-showing it.
+
+    ``key`` is the page's submission key (a fresh one unless given): a page shown again after
+    errors or a conflict gets a new key, so pressing Continue on it counts as a new POST."""
     model = attempt.model
     language = language_of(model)
     stored = stored_answers(get_session(), attempt)
@@ -192,6 +196,7 @@ def render_page(
             warning=warning,
             activity=attempt.activity,
             languages=_switch(model),
+            key=key or new_token(),
         ),
         status,
     )
@@ -219,8 +224,10 @@ def render_check(
     errors: Mapping[str, str] | None = None,
     notice: str = "",
     status: int = 200,
+    key: str = "",
 ) -> Rendered:
-    """Every shown question with its answer and a Change link, grouped by page."""
+    """Every shown question with its answer and a Change link, grouped by page (with a fresh
+    submission key unless ``key`` is given)."""
     model = attempt.model
     language = language_of(model)
     checked = check_answers(model, stored_answers(get_session(), attempt), enforce_required=False)
@@ -269,6 +276,7 @@ def render_check(
             notice=notice,
             action=url_for(".check", slug=slug, token=token),
             activity=attempt.activity,
+            key=key or new_token(),
         ),
         status,
     )
