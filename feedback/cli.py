@@ -50,13 +50,14 @@ def db_downgrade(revision: str) -> None:
 
 @db_group.command("revision", help="Write a new migration from the difference between models and database.")
 @click.option("-m", "--message", required=True)
+@click.option("--rev-id", default=None, help="The revision's id (e.g. 0001) instead of a random one.")
 @with_appcontext
-def db_revision(message: str) -> None:
+def db_revision(message: str, rev_id: str | None) -> None:
     from alembic import command
 
     from .db.migrate import alembic_config
 
-    command.revision(alembic_config(get_db().engine), message=message, autogenerate=True)
+    command.revision(alembic_config(get_db().engine), message=message, autogenerate=True, rev_id=rev_id)
 
 
 @db_group.command("check", help="Fail if the models differ from the migrated schema.")
@@ -197,6 +198,18 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(forms_group)
     app.cli.add_command(demo_command)
     app.cli.add_command(setup_command)
+    from .cli_analysis import register as register_analysis
+
+    register_analysis(app)
+    from .cli_rates import register as register_rates
+
+    register_rates(app)
+    from .cli_users import register as register_users
+
+    register_users(app)
+    from .cli_ops import register as register_ops
+
+    register_ops(app)
 
 
 def _create_app() -> Flask:

@@ -7,16 +7,17 @@ so a crash leaves all or nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from ..db import Answer, Instrument, InstrumentVersion, Question, Response
+from ..db import Answer, Instrument, InstrumentVersion, Question, Response, SkippedQuestion
 from ..db.base import utcnow
 from ..domain.answers import AnswerValue, CheckedAnswers, applicable_inputs, check_answers, storable
 from ..domain.instrument import Instrument as InstrumentModel
+from . import audit
 from .instruments import model_of
 
 
@@ -41,10 +42,25 @@ def write_answers(
     ids: Mapping[str, int],
     *,
     replace: bool = False,
+    skipped: Iterable[str] | None = None,
 ) -> None:
-    """Insert (or, with ``replace``, rewrite) a response's answers in one executemany."""
+    """Insert (or, with ``replace``, rewrite) a response's answers in one executemany.
+
+    ``skipped`` names the input questions the rules did not show (see :func:`skipped_inputs`);
+    they are stored in ``skipped_questions`` so summaries can count "not shown" apart from
+    "missing". Pass it whenever the answers come from :func:`check_answers`; with ``replace``
+    the old skip rows are rewritten too (``None`` leaves them as they were).
+    """
+    # Staff rewriting answers (an actor is set) leaves a before/after entry in the audit trail.
+    audit_before = audit.answers_before_edit(session, response_id) if replace else None
     if replace:
         session.execute(delete(Answer).where(Answer.response_id == response_id))
+    if skipped is not None:
+        if replace:
+            session.execute(delete(SkippedQuestion).where(SkippedQuestion.response_id == response_id))
+        skip_rows = [{"response_id": response_id, "question_id": ids[n]} for n in set(skipped) if n in ids]
+        if skip_rows:
+            session.execute(insert(SkippedQuestion), skip_rows)
     rows = []
     for name, value in values.items():
         qid = ids.get(name)
@@ -63,6 +79,13 @@ def write_answers(
             )
     if rows:
         session.execute(insert(Answer), rows)
+    if audit_before is not None:
+        audit.record_answer_edit(session, response_id, audit_before, rows, ids)
+
+
+def skipped_inputs(model: InstrumentModel, checked: CheckedAnswers) -> list[str]:
+    """Input questions the skip rules hid for these answers (to pass as ``skipped=``)."""
+    return [q.name for q in model.input_questions() if q.name not in checked.shown]
 
 
 def record_response(
@@ -111,5 +134,12 @@ def record_response(
     )
     session.add(response)
     session.flush()
-    write_answers(session, response.id, model, checked.values, ids or question_ids(session, version.id))
+    write_answers(
+        session,
+        response.id,
+        model,
+        checked.values,
+        ids or question_ids(session, version.id),
+        skipped=skipped_inputs(model, checked),
+    )
     return response

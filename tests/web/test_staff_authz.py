@@ -62,6 +62,40 @@ RULES: dict[str, Rule] = {
     "staff.admin_revoke_role": Rule("admin", post_ok=302),
     "staff.admin_reset_link": Rule("admin"),
     "staff.admin_set_active": Rule("admin", post_ok=302),
+    "staff.instruments": Rule("evaluator"),
+    "staff.upload_instrument": Rule("evaluator", post_ok=400),
+    "staff.instrument_status": Rule("evaluator", post_ok=400),
+    "staff.preview_instrument": Rule("evaluator", ok=302),
+    "staff.audit_trail": Rule("evaluator"),
+    "staff.audit_csv": Rule("evaluator"),
+    "staff.delete_response_page": Rule("evaluator", post_ok=400),
+    "staff.erase_contact_page": Rule("identify", post_ok=400),
+    "staff.summaries": Rule("viewer"),
+    "staff.free_text": Rule("viewer"),
+    "staff.free_text_add_theme": Rule("evaluator", post_ok=400),
+    "staff.free_text_rename_theme": Rule("evaluator", post_ok=400),
+    "staff.free_text_code": Rule("evaluator", post_ok=400),
+    "staff.exports": Rule("evaluator"),
+    "staff.exports_download": Rule("evaluator", ok=302),
+    "staff.rates": Rule("viewer"),
+    "staff.methodology": Rule("viewer"),
+    "staff.fieldwork": Rule("evaluator"),
+    "staff.fieldwork_import": Rule("evaluator", post_ok=400),
+    "staff.fieldwork_sample": Rule("evaluator", post_ok=400),
+    "staff.fieldwork_wave": Rule("evaluator", post_ok=400),
+    "staff.fieldwork_mailmerge": Rule("identify", ok=302),
+    "staff.responders": Rule("identify"),
+    "staff.case": Rule("identify"),
+    "staff.case_disposition": Rule("identify", post_ok=400),
+    "staff.interview_cases": Rule("interviewer"),
+    "staff.interview_call": Rule("interviewer", ok=404, post_ok=404),  # the world has no case_id 1
+    "staff.interview_form": Rule("interviewer", ok=404, post_ok=404),
+    "staff.interview_autosave": Rule("interviewer", post_ok=404),
+    "staff.interview_assign": Rule("evaluator", post_ok=302),
+    "staff.paper_batch": Rule("interviewer", post_ok=400),
+    "staff.paper_entry": Rule("interviewer", ok=302, post_ok=302),  # no batch yet: choose one
+    "staff.paper_second": Rule("interviewer", ok=302, post_ok=302),
+    "staff.paper_discrepancies": Rule("evaluator"),
 }
 
 #: Each kind of user: (is admin, {project: role}, may identify).
@@ -128,7 +162,7 @@ def world(app: Flask, db: Database) -> dict[str, Any]:
             page = client.get("/staff/login")
         cookie = client.get_cookie("session")
         sessions[name] = (cookie.value if cookie else None, csrf_token(page.get_data(as_text=True)))
-    args = {"slug": "pilot", "user_id": target, "project_id": pilot, "token": token}
+    args = {"slug": "pilot", "user_id": target, "project_id": pilot, "token": token, "case_id": 1}
     return {"sessions": sessions, "args": args}
 
 

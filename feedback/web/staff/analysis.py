@@ -180,7 +180,8 @@ def _crosstab(
 
 def chart_of(table: FrequencyTable) -> BarChart:
     return bar_chart(
-        f"Bar chart of {table.label}: percentages of {table.base} who answered",
+        f"Bar chart of {table.label}: percentages of {table.base} who answered. "
+        "The table gives the same figures.",
         [(row.label, row.percent, row.n) for row in table.rows],
     )
 

@@ -21,11 +21,11 @@ from flask.typing import ResponseReturnValue
 
 from ...db import Instrument, Project
 from ...db.app import get_session
+from ...domain.charts import BarChart, grouped_bar_chart
 from ...domain.rates import RATE_DEFINITIONS, RATE_NAMES, RATES_USING_E, RateReport, format_rate
 from ...services import rates as svc
 from .access import require_project_role
 from .blueprint import bp
-from .charts import BarChart, bar_chart
 
 #: A gap between respondents' and the sample's share at or beyond this many percentage points is
 #: flagged: about the size at which the CRISP report itself commented on under-response.
@@ -124,7 +124,7 @@ def _rr2_chart(results: list[svc.InstrumentRates]) -> BarChart | None:
     ]
     if not groups:
         return None
-    return bar_chart(
+    return grouped_bar_chart(
         "Response rate (RR2) per instrument",
         "Bars from 0 to 100 per cent. The same figures, with their bases and notes, are in the "
         "table 'Instruments' below.",
@@ -143,7 +143,7 @@ def _profile_chart(attribute: str, rows: list[svc.ProfileRow]) -> BarChart:
         )
         for row in rows
     ]
-    return bar_chart(
+    return grouped_bar_chart(
         f"Sample and respondents by {attribute}",
         f"For each value of {attribute}, its share of the sample and of the respondents. The same "
         f"figures, with the difference in percentage points, are in the table '{attribute}' below.",
@@ -155,7 +155,7 @@ def _profile_chart(attribute: str, rows: list[svc.ProfileRow]) -> BarChart:
 def _wave_chart(waves: list[svc.GroupRates]) -> BarChart | None:
     if not waves:
         return None
-    return bar_chart(
+    return grouped_bar_chart(
         "Cumulative response rate (RR2) after each wave",
         "The same figures, with their bases, are in the table 'Waves' below.",
         [(w.label, [(w.report.rates["RR2"], w.report.formatted("RR2"))]) for w in waves],

@@ -1,0 +1,182 @@
+"""Exports as use cases: choose the sheets for an instrument or a project, write them safely.
+
+The file is written to a temporary name in the target folder and renamed into place only when
+complete (``os.replace`` is atomic on one filesystem), so nobody ever opens a half-written
+workbook, and a failed export leaves any previous file untouched. Only reads the database.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..db import Instrument, InstrumentVersion, Project
+from ..db.export_queries import count_responses
+from ..db.summary_queries import ResponseFilter
+from ..export.csv_writer import write_csv
+from ..export.report_sheets import instruments_sheet, rates_sheet, summary_sheet
+from ..export.sheets import Sheet
+from ..export.tables import Values, codebook_sheet, free_text_sheet, responses_sheet
+from ..export.xlsx import WriteReport, write_xlsx
+from .coding import theme_tables
+from .instruments import UnknownInstrument, get_instrument, model_of
+from .rates import instrument_rates
+from .summaries import summarise
+
+Format = Literal["xlsx", "csv"]
+
+
+class UnknownProject(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    paths: tuple[Path, ...]
+    rows: dict[str, int]
+    long_texts: int = 0
+
+
+def instruments_of(session: Session, instrument: str | None, project: str | None) -> list[Instrument]:
+    """The instrument named, or every instrument of the project (in slug order)."""
+    if instrument:
+        return [get_instrument(session, instrument)]
+    found = session.scalar(select(Project).where(Project.slug == project))
+    if found is None:
+        raise UnknownProject(project or "")
+    return list(
+        session.scalars(select(Instrument).where(Instrument.project_id == found.id).order_by(Instrument.slug))
+    )
+
+
+def count_in_scope(session: Session, instruments: list[Instrument], scope: ResponseFilter) -> int:
+    """Responses the Responses sheets will hold: the length of a progress bar."""
+    return sum(count_responses(session, i.id, scope) for i in instruments)
+
+
+def _model(session: Session, instrument: Instrument):  # noqa: ANN202 - the domain Instrument
+    version = session.get(InstrumentVersion, instrument.current_version_id)
+    if version is None:
+        raise UnknownInstrument(f"{instrument.slug} has no version")
+    return model_of(version)
+
+
+def workbook_sheets(
+    session: Session,
+    instruments: list[Instrument],
+    scope: ResponseFilter,
+    secret: str,
+    values: Values = "labels",
+    progress: Callable[[int], None] | None = None,
+    summary: bool = True,
+) -> Iterator[Sheet]:
+    """The sheets of the workbook, generated one at a time (each streams its own rows).
+
+    One instrument: Responses, Codebook, Summary, Free text and Themes (when there are any),
+    Response rates. Several (a project):
+    an Instruments index, then those sheets per instrument numbered as in the index.
+    """
+    several = len(instruments) > 1
+    if several:
+        yield instruments_sheet(instruments)
+    for number, instrument in enumerate(instruments, 1):
+        model = _model(session, instrument)
+        suffix = f" {number}" if several else ""
+        yield responses_sheet(
+            session, instrument, model, scope, secret, values, f"Responses{suffix}", progress
+        )
+        yield codebook_sheet(model, f"Codebook{suffix}")
+        if summary:
+            tables = summarise(session, instrument.slug, scope)
+            counts = ", ".join(f"{status}: {n}" for status, n in tables.responses.items())
+            title = f"{tables.title} ({tables.slug}) - responses {counts}"
+            yield summary_sheet(title, tables.tables, f"Summary{suffix}")
+        free = free_text_sheet(session, instrument, model, scope, f"Free text{suffix}")
+        if free is not None:
+            yield free
+        themes = theme_tables(session, instrument.slug, scope)
+        if themes:
+            title = f"Themes coded in free-text answers of {instrument.slug} (base = answers coded)"
+            yield summary_sheet(title, themes, f"Themes{suffix}")
+    yield rates_sheet(instrument_rates(session, instruments))
+
+
+@contextmanager
+def _temporary(target: Path) -> Iterator[Path]:
+    """A temporary path beside ``target``, renamed onto it if the block succeeds, else removed."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+    try:
+        yield temporary
+        os.replace(temporary, target)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+
+
+def export_xlsx(
+    session: Session,
+    instruments: list[Instrument],
+    target: Path,
+    scope: ResponseFilter,
+    secret: str,
+    values: Values = "labels",
+    progress: Callable[[int], None] | None = None,
+) -> ExportResult:
+    with _temporary(target) as temporary:
+        report: WriteReport = write_xlsx(
+            temporary, workbook_sheets(session, instruments, scope, secret, values, progress)
+        )
+    return ExportResult((target,), report.rows, report.long_texts)
+
+
+def csv_paths(target: Path, instruments: list[Instrument]) -> list[tuple[Path, Path]]:
+    """``FILE.csv`` -> ``FILE-responses.csv`` and ``FILE-codebook.csv`` (per instrument slug when
+    a project is exported)."""
+    stem = target.with_suffix("") if target.suffix.lower() == ".csv" else target
+    if len(instruments) == 1:
+        return [(Path(f"{stem}-responses.csv"), Path(f"{stem}-codebook.csv"))]
+    return [
+        (Path(f"{stem}-{i.slug}-responses.csv"), Path(f"{stem}-{i.slug}-codebook.csv")) for i in instruments
+    ]
+
+
+def export_csv(
+    session: Session,
+    instruments: list[Instrument],
+    target: Path,
+    scope: ResponseFilter,
+    secret: str,
+    values: Values = "labels",
+    progress: Callable[[int], None] | None = None,
+) -> ExportResult:
+    """Responses and Codebook as CSV files (see :mod:`feedback.export.csv_writer`)."""
+    written: list[Path] = []
+    rows: dict[str, int] = {}
+    for instrument, (responses_path, codebook_path) in zip(
+        instruments, csv_paths(target, instruments), strict=True
+    ):
+        model = _model(session, instrument)
+        sheets = [
+            (
+                responses_path,
+                responses_sheet(session, instrument, model, scope, secret, values, progress=progress),
+            ),
+            (codebook_path, codebook_sheet(model)),
+        ]
+        for path, sheet in sheets:
+            with (
+                _temporary(path) as temporary,
+                temporary.open("w", encoding="utf-8-sig", newline="") as handle,
+            ):
+                rows[path.name] = write_csv(handle, sheet)
+            written.append(path)
+    return ExportResult(tuple(written), rows)

@@ -1,0 +1,226 @@
+"""Summary tables of an instrument: SQL counts (``db.summary_queries``) turned into report tables
+(``domain.summary``), with labels from the instrument's current version.
+
+These are the functions the CLI, the export and the staff pages call; they only read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..db import Choice, Instrument, Question
+from ..db.summary_queries import (
+    InstrumentCounts,
+    ResponseFilter,
+    attribute_counts,
+    instrument_counts,
+    pair_counts,
+    text_answers,
+)
+from ..domain.summary import (
+    CrossTab,
+    FrequencyTable,
+    NumericSummary,
+    PercentBase,
+    ProfileTable,
+    QuestionInfo,
+    crosstab,
+    frequency_table,
+    numeric_summary,
+    profile_table,
+)
+from .instruments import get_instrument
+
+CLOSED = ("select_one", "select_multiple")
+NUMERIC = ("integer", "decimal")
+
+
+class UnknownQuestion(LookupError):
+    """A question name the instrument's current version does not have."""
+
+
+@dataclass(frozen=True)
+class InstrumentSummary:
+    slug: str
+    title: str
+    responses: dict[str, int]
+    tables: tuple[FrequencyTable | NumericSummary, ...]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "instrument": self.slug,
+            "title": self.title,
+            "responses": dict(self.responses),
+            "questions": [t.to_json_dict() for t in self.tables],
+        }
+
+    def table(self, name: str) -> FrequencyTable | NumericSummary:
+        for t in self.tables:
+            if t.name == name:
+                return t
+        raise KeyError(name)
+
+
+def question_infos(session: Session, instrument: Instrument) -> dict[str, QuestionInfo]:
+    """Every question of the current version, in order, with its choices in definition order."""
+    version_id = instrument.current_version_id
+    questions = session.execute(
+        select(Question.name, Question.label, Question.type, Question.list_name)
+        .where(Question.version_id == version_id)
+        .order_by(Question.position)
+    ).all()
+    choices: dict[str, list[tuple[str, str]]] = {}
+    for list_name, name, label in session.execute(
+        select(Choice.list_name, Choice.name, Choice.label)
+        .where(Choice.version_id == version_id)
+        .order_by(Choice.list_name, Choice.position)
+    ):
+        choices.setdefault(list_name, []).append((name, label))
+    return {
+        name: QuestionInfo(name, label or name, qtype, tuple(choices.get(list_name or "", ())))
+        for name, label, qtype, list_name in questions
+    }
+
+
+def _table(info: QuestionInfo, counts: InstrumentCounts) -> FrequencyTable | NumericSummary:
+    if info.type in NUMERIC:
+        agg = counts.numeric.get(info.name)
+        return numeric_summary(
+            info.name,
+            info.label,
+            n=agg.n if agg else 0,
+            mean=agg.mean if agg else None,
+            median=agg.median if agg else None,
+            minimum=agg.minimum if agg else None,
+            maximum=agg.maximum if agg else None,
+            missing=counts.missing(info.name),
+            not_shown=counts.not_shown.get(info.name, 0),
+            type=info.type,
+        )
+    multiple = info.type == "select_multiple"
+    codes = counts.codes.get(info.name, {})
+    answered = counts.answered_closed.get(info.name, 0)
+    if not multiple:
+        # One code per answer, so this equals ``answered`` unless a response holds two rows for
+        # one select_one (impossible through record_response); the sum keeps the table coherent.
+        answered = sum(codes.values())
+    return frequency_table(
+        info,
+        codes,
+        answered=answered,
+        missing=counts.missing(info.name),
+        not_shown=counts.not_shown.get(info.name, 0),
+        multiple=multiple,
+    )
+
+
+def summarise(
+    session: Session, slug: str, scope: ResponseFilter | None = None, names: Sequence[str] | None = None
+) -> InstrumentSummary:
+    """Frequency tables for closed questions and numeric summaries, in question order.
+
+    ``names`` limits the tables to those questions. Raises ``UnknownInstrument``.
+    """
+    instrument = get_instrument(session, slug)
+    scope = scope or ResponseFilter()
+    infos = question_infos(session, instrument)
+    wanted = [
+        info
+        for info in infos.values()
+        if info.type in CLOSED + NUMERIC and (names is None or info.name in names)
+    ]
+    numeric = [i.name for i in wanted if i.type in NUMERIC]
+    multiple = [i.name for i in wanted if i.type == "select_multiple"]
+    counts = instrument_counts(session, instrument.id, scope, numeric, multiple)
+    return InstrumentSummary(
+        slug=instrument.slug,
+        title=instrument.title,
+        responses=counts.by_status,
+        tables=tuple(_table(info, counts) for info in wanted),
+    )
+
+
+def profile(
+    session: Session, slug: str, names: Sequence[str], title: str, scope: ResponseFilter | None = None
+) -> ProfileTable:
+    """Several closed questions stacked into one report table (e.g. the respondent profile)."""
+    summary = summarise(session, slug, scope, names)
+    tables = {t.name: t for t in summary.tables if isinstance(t, FrequencyTable)}
+    unknown = [n for n in names if n not in tables]
+    if unknown:
+        raise UnknownQuestion(f"not closed questions of '{slug}': {', '.join(unknown)}")
+    return profile_table(title, [tables[n] for n in names])
+
+
+def _closed_info(infos: dict[str, QuestionInfo], slug: str, name: str) -> QuestionInfo:
+    info = infos.get(name)
+    if info is None or info.type not in CLOSED:
+        raise UnknownQuestion(f"'{name}' is not a closed question of '{slug}'")
+    return info
+
+
+def question_crosstab(
+    session: Session,
+    slug: str,
+    row_name: str,
+    column_name: str,
+    percent: PercentBase = "column",
+    scope: ResponseFilter | None = None,
+) -> CrossTab:
+    """One closed question against another, counting respondents who answered both."""
+    instrument = get_instrument(session, slug)
+    infos = question_infos(session, instrument)
+    row_q = _closed_info(infos, slug, row_name)
+    col_q = _closed_info(infos, slug, column_name)
+    cells = pair_counts(session, instrument.id, scope or ResponseFilter(), row_name, column_name)
+    return crosstab(row_q, col_q, cells, percent)
+
+
+def attribute_crosstab(
+    session: Session,
+    slug: str,
+    row_name: str,
+    attribute: str,
+    percent: PercentBase = "column",
+    scope: ResponseFilter | None = None,
+) -> CrossTab:
+    """A closed question by a contact attribute (e.g. ``region``), its values as columns."""
+    instrument = get_instrument(session, slug)
+    row_q = _closed_info(question_infos(session, instrument), slug, row_name)
+    cells = attribute_counts(session, instrument.id, scope or ResponseFilter(), row_name, attribute)
+    column = QuestionInfo(attribute, attribute.replace("_", " ").capitalize(), "attribute")
+    return crosstab(row_q, column, cells, percent)
+
+
+@dataclass(frozen=True)
+class TextAnswer:
+    response_id: int
+    question: str
+    answer: str
+
+
+def text_answers_page(
+    session: Session,
+    slug: str,
+    names: Sequence[str] | None = None,
+    scope: ResponseFilter | None = None,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[TextAnswer]:
+    """A page of free-text answers (all text questions, or ``names``), by response: what the
+    free-text coding page lists. Empty answers are left out."""
+    instrument = get_instrument(session, slug)
+    texts = [i.name for i in question_infos(session, instrument).values() if i.type == "text"]
+    wanted = [n for n in texts if names is None or n in names]
+    if not wanted:
+        return []
+    query = (
+        text_answers(session, instrument.id, scope or ResponseFilter(), wanted).limit(limit).offset(offset)
+    )
+    return [TextAnswer(rid, name, value) for rid, name, value in session.execute(query)]
