@@ -119,9 +119,9 @@ def test_project_page_lists_instruments_and_activities(client: FlaskClient, db: 
     assert "survey open 3 (+1 partial) 10" in page
     assert "Launch event 1 Mar 2024 – 40" in page
     assert "Final conference 20 Nov 2024 – not known" in page
-    assert "Summaries" in page and "/staff/projects/crisp/summaries" in client.get("/staff/projects/crisp").get_data(
-        as_text=True
-    )
+    assert "Summaries" in page and "/staff/projects/crisp/summaries" in client.get(
+        "/staff/projects/crisp"
+    ).get_data(as_text=True)
     assert "Contacts" not in page  # viewers do not get the identified sections
 
 

@@ -25,11 +25,31 @@ PROJECT_SECTIONS = (
     ("Free text", "staff.free_text", "evaluator", "Open answers, with coding by theme"),
     ("Contacts", "staff.contacts", "evaluator", "Contact lists, invitations and dispositions"),
     ("Fieldwork", "staff.fieldwork", "evaluator", "Import contacts, draw samples, record invitation waves"),
-    ("Methodology", "staff.methodology", "viewer", "Every instrument with its method, cases, responses and rate"),
-    ("Your cases", "staff.interview_cases", "interviewer", "People to call, attempts, appointments and interviews"),
-    ("Paper data entry", "staff.paper_batch", "interviewer", "Key in paper questionnaires, with double keying"),
+    (
+        "Methodology",
+        "staff.methodology",
+        "viewer",
+        "Every instrument with its method, cases, responses and rate",
+    ),
+    (
+        "Your cases",
+        "staff.interview_cases",
+        "interviewer",
+        "People to call, attempts, appointments and interviews",
+    ),
+    (
+        "Paper data entry",
+        "staff.paper_batch",
+        "interviewer",
+        "Key in paper questionnaires, with double keying",
+    ),
     ("Instruments", "staff.instruments", "evaluator", "Upload, preview, publish and close questionnaires"),
-    ("Audit trail", "staff.audit_trail", "evaluator", "Every change to responses, dispositions, instruments and roles"),
+    (
+        "Audit trail",
+        "staff.audit_trail",
+        "evaluator",
+        "Every change to responses, dispositions, instruments and roles",
+    ),
     ("Exports", "staff.exports", "evaluator", "Workbooks of responses and summaries"),
 )
 
