@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 InstrumentKind = Literal[
@@ -204,17 +205,28 @@ class Instrument:
 
         return _walk(self.items)
 
+    # An instrument never changes once built, and every request asks these many times (a page
+    # POST looked its questions up by name 19 times, each a walk of the whole tree), so they are
+    # worked out once. cached_property writes the instance's __dict__, which frozen allows.
+    @cached_property
+    def _questions(self) -> tuple[Question, ...]:
+        return tuple(item for item in self.walk() if isinstance(item, Question))
+
+    @cached_property
+    def _by_name(self) -> dict[str, Question]:
+        found: dict[str, Question] = {}
+        for q in self._questions:
+            found.setdefault(q.name, q)  # the first of a name, as the old linear search returned
+        return found
+
     def questions(self) -> list[Question]:
-        return [item for item in self.walk() if isinstance(item, Question)]
+        return list(self._questions)
 
     def input_questions(self) -> list[Question]:
-        return [q for q in self.questions() if q.is_input]
+        return [q for q in self._questions if q.is_input]
 
     def question(self, name: str) -> Question:
-        for q in self.questions():
-            if q.name == name:
-                return q
-        raise KeyError(name)
+        return self._by_name[name]
 
     def groups(self) -> list[Group]:
         return [item for item in self.walk() if isinstance(item, Group)]

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Connection, Engine, delete, insert, select
 from sqlalchemy.orm import Session
 
 from ..db import Answer, Instrument, InstrumentVersion, Question, Response, SkippedQuestion
@@ -29,9 +30,24 @@ class InvalidAnswers(ValueError):
         super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
 
 
+# version id -> {question name: question id}, per engine. A stored version's questions never
+# change, and every page POST needs them; keyed by engine (weakly) so two databases in one process
+# (tests, a second app) never share ids.
+_QUESTION_IDS: WeakKeyDictionary[Engine, dict[int, dict[str, int]]] = WeakKeyDictionary()
+
+
 def question_ids(session: Session, version_id: int) -> dict[str, int]:
-    rows = session.execute(select(Question.name, Question.id).where(Question.version_id == version_id))
-    return {name: qid for name, qid in rows}
+    """Question name -> id for one instrument version (read once per process and database)."""
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    known = _QUESTION_IDS.setdefault(engine, {})
+    ids = known.get(version_id)
+    if ids is None:
+        rows = session.execute(select(Question.name, Question.id).where(Question.version_id == version_id))
+        ids = {name: qid for name, qid in rows}
+        if ids:  # a version is written with its questions in one transaction: never cache a gap
+            known[version_id] = ids
+    return dict(ids)
 
 
 def write_answers(
@@ -60,7 +76,7 @@ def write_answers(
             session.execute(delete(SkippedQuestion).where(SkippedQuestion.response_id == response_id))
         skip_rows = [{"response_id": response_id, "question_id": ids[n]} for n in set(skipped) if n in ids]
         if skip_rows:
-            session.execute(insert(SkippedQuestion), skip_rows)
+            session.execute(insert(SkippedQuestion.__table__), skip_rows)
     rows = []
     for name, value in values.items():
         qid = ids.get(name)
@@ -78,7 +94,7 @@ def write_answers(
                 }
             )
     if rows:
-        session.execute(insert(Answer), rows)
+        session.execute(insert(Answer.__table__), rows)  # Core executemany: no ORM bulk step
     if audit_before is not None:
         audit.record_answer_edit(session, response_id, audit_before, rows, ids)
 

@@ -26,6 +26,7 @@ from ...domain.instrument import Instrument as InstrumentModel
 from ...domain.instrument import Page
 from ...services.respond import Attempt, new_token, stored_answers
 from ..forms import PageContext, page_form_class, question_views, raw_answers
+from .blocks import question_block
 from .i18n import instrument_language
 
 Rendered = tuple[str, int]
@@ -148,14 +149,17 @@ def render_page(
     warning: str = "",
     status: int = 200,
     key: str = "",
+    stored: Mapping[str, object] | None = None,
 ) -> Rendered:
     """One page of questions: stored answers, or what was just posted when re-showing it.
 
     ``key`` is the page's submission key (a fresh one unless given): a page shown again after
-    errors or a conflict gets a new key, so pressing Continue on it counts as a new POST."""
+    errors or a conflict gets a new key, so pressing Continue on it counts as a new POST.
+    ``stored`` saves reading the answers again when the caller has just read them."""
     model = attempt.model
     language = language_of(model)
-    stored = stored_answers(get_session(), attempt)
+    if stored is None:
+        stored = stored_answers(get_session(), attempt)
     form_class = page_form_class(model, page, language)
     if posted is not None:
         form = form_class(formdata=posted)
@@ -185,7 +189,7 @@ def render_page(
             "public/page.html",
             title=page_title(model, page, language),
             form_title=_title(model, language),
-            questions=views,
+            blocks=[question_block(view) for view in views],
             error_list=error_list,
             position=position,
             total=max(len(visible), position),

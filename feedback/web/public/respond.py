@@ -119,11 +119,12 @@ def page(slug: str, token: str, number: int) -> ViewResult:
     if attempt.complete:
         return redirect(url_for(".done", slug=slug, token=token))
     current = _page(attempt, number)
-    checked = check_answers(attempt.model, respond.stored_answers(session, attempt), enforce_required=False)
+    stored = respond.stored_answers(session, attempt)
+    checked = check_answers(attempt.model, stored, enforce_required=False)
     if not page_shown(current, checked):  # the rules skip this page now: go on to the next
         later = [p.index for p in visible_pages(attempt.model, checked) if p.index > current.index]
         return _go(slug, token, later[0] if later else None)
-    return render_page(attempt, current)
+    return render_page(attempt, current, stored=stored)
 
 
 def _page_key() -> tuple[str, str, list[str]]:
