@@ -1,4 +1,4 @@
-"""``feedback summary``, ``feedback export`` and ``feedback responses import``.
+"""``feedback summary``, ``feedback export``, ``feedback attendance`` and ``feedback responses import``.
 
 Thin commands: parse options into a :class:`ResponseFilter`, call the services, print. Errors a
 user can cause (unknown instrument, bad file) end with a message and exit status 1.
@@ -14,7 +14,9 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
 
+from .db import Instrument
 from .db.app import get_db
 from .db.summary_queries import STATUSES, ResponseFilter
 from .domain.instrument import MODES
@@ -58,6 +60,11 @@ def filter_options(command: click.Command) -> click.Command:
         click.option("--event", "events", multiple=True, type=int, help="Only this activity id."),
         click.option("--since", help="Submitted on or after this date (YYYY-MM-DD)."),
         click.option("--until", help="Submitted before this date (YYYY-MM-DD)."),
+        click.option(
+            "--wave",
+            type=click.IntRange(min=1),
+            help="Only responses of cases first invited in this invitation wave (its number).",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -70,6 +77,7 @@ def make_filter(
     events: tuple[int, ...],
     since: str | None,
     until: str | None,
+    wave: int | None = None,
 ) -> ResponseFilter:
     return ResponseFilter(
         statuses=statuses,
@@ -77,7 +85,26 @@ def make_filter(
         activity_ids=events,
         since=_date(since, "--since"),
         until=_date(until, "--until"),
+        wave=wave,
     )
+
+
+def _wave_problem(session: Session, instruments: list[Instrument], wave: int | None) -> str | None:
+    """Why ``--wave`` selects nothing, or None. One instrument must have that invitation wave;
+    a project's export needs it in at least one instrument (waves are numbered per instrument)."""
+    from .services.summaries import UnknownWave, check_wave
+
+    if wave is None:
+        return None
+    problems = []
+    for instrument in instruments:
+        try:
+            check_wave(session, instrument, wave)
+        except UnknownWave as problem:
+            problems.append(str(problem))
+        else:
+            return None
+    return "--wave: " + "; ".join(problems)
 
 
 def _print_table(table: FrequencyTable | NumericSummary) -> None:
@@ -114,16 +141,19 @@ def _print_table(table: FrequencyTable | NumericSummary) -> None:
 @filter_options
 @with_appcontext
 def summary_command(slug: str, as_json: bool, **filters: object) -> None:
-    from .services.instruments import UnknownInstrument
+    from .services.instruments import UnknownInstrument, get_instrument
     from .services.summaries import summarise
 
     scope = make_filter(**filters)  # type: ignore[arg-type]
     with get_db().read() as session:
         try:
+            problem = _wave_problem(session, [get_instrument(session, slug)], scope.wave)
             summary = summarise(session, slug, scope)
         except UnknownInstrument:
             _fail(f"no instrument called '{slug}' (see 'feedback forms list')")
             return
+        if problem:
+            _fail(problem)
     if as_json:
         click.echo(json.dumps(summary.to_json_dict(), indent=2, ensure_ascii=False))
         return
@@ -163,6 +193,17 @@ def _default_output(slug: str, file_format: str) -> Path:
     show_default=True,
     help="csv writes FILE-responses.csv and FILE-codebook.csv.",
 )
+@click.option(
+    "--identified",
+    is_flag=True,
+    help="Add a Respondents sheet with names and e-mail addresses (needs --as; logged).",
+)
+@click.option(
+    "--as",
+    "as_email",
+    metavar="EMAIL",
+    help="The staff account an identified export is for: an admin, or an evaluator allowed to identify.",
+)
 @filter_options
 @with_appcontext
 def export_command(
@@ -171,10 +212,15 @@ def export_command(
     output: Path | None,
     values: str,
     file_format: str,
+    identified: bool,
+    as_email: str | None,
     **filters: object,
 ) -> None:
     from .services.exports import UnknownProject, count_in_scope, export_csv, export_xlsx, instruments_of
     from .services.instruments import UnknownInstrument
+
+    if identified and not as_email:
+        _fail("an identified export names who it is for: add --as EMAIL (an account allowed to see names)")
 
     if bool(instrument_slug) == bool(project_slug):
         _fail("give either --instrument SLUG or --project SLUG")
@@ -192,10 +238,18 @@ def export_command(
             return
         if not instruments:
             _fail(f"project '{project_slug}' has no instruments")
+        problem = _wave_problem(session, instruments, scope.wave)
+        if problem:
+            _fail(problem)
+        if identified:
+            _authorise_identified(instruments, as_email or "")
         total = count_in_scope(session, instruments, scope)
         write = export_xlsx if file_format == "xlsx" else export_csv
         with click.progressbar(length=total, label="responses", file=sys.stderr) as bar:
-            result = write(session, instruments, target, scope, settings.secret_key, values, bar.update)  # type: ignore[arg-type]
+            result = write(
+                session, instruments, target, scope, settings.secret_key, values, bar.update,  # type: ignore[arg-type]
+                identified=identified,
+            )  # fmt: skip
     for path in result.paths:
         click.echo(f"wrote {path}")
     sheets = ", ".join(f"{name} {n}" for name, n in result.rows.items())
@@ -204,6 +258,18 @@ def export_command(
         click.echo(
             f"note: {result.long_texts} answer(s) longer than an Excel cell continue on the 'Long text' sheet"
         )
+
+
+def _authorise_identified(instruments: list, email: str) -> None:  # type: ignore[type-arg]
+    """Check and log (in its own committed transaction, before any file is written)."""
+    from .services.identified import NotAllowed, authorise_identified_export, user_for_identified_export
+
+    try:
+        with get_db().write() as session:
+            user = user_for_identified_export(session, email)
+            authorise_identified_export(session, user, instruments, channel="cli export")
+    except NotAllowed as problem:
+        _fail(str(problem))
 
 
 @click.group("responses", help="Responses: import them from a workbook or CSV.")
@@ -236,8 +302,43 @@ def responses_import(file: Path, slug: str, skip_invalid: bool) -> None:
     click.echo(f"imported {result.imported} response(s) into {slug}; skipped {len(result.skipped)}")
 
 
+@click.command("attendance", help="Print a project's activities: events and attendance by region.")
+@click.option("--project", "slug", required=True, help="The project's slug.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+@with_appcontext
+def attendance_command(slug: str, as_json: bool) -> None:
+    from .services.attendance import UnknownProject, project_attendance
+
+    with get_db().read() as session:
+        try:
+            table = project_attendance(session, slug)
+        except UnknownProject:
+            _fail(f"no project called '{slug}'")
+            return
+    if as_json:
+        click.echo(json.dumps(table.to_json_dict(), indent=2, ensure_ascii=False))
+        return
+    click.echo(table.title)
+    for group in table.groups:
+        click.echo("")
+        if group.output:
+            click.echo(f"{group.series}  [output, not an event]")
+            for item in group.activities:
+                click.echo(f"  {item.title}")
+            continue
+        click.echo(f"{group.series}: {group.events} event(s), attending {group.attending_text}")
+        for line in group.regions:
+            click.echo(
+                f"  {line.region or '(no region)'}: {line.events} event(s), attending {line.attending_text}"
+            )
+    click.echo("")
+    click.echo(f"All activities: {table.events} event(s), attending {table.attending_text}")
+    click.echo(table.base_text)
+
+
 def register(app: Flask) -> None:
     """Add the commands to the app's CLI (called from ``feedback.cli.init_app``)."""
     app.cli.add_command(summary_command)
     app.cli.add_command(export_command)
+    app.cli.add_command(attendance_command)
     app.cli.add_command(responses_group)

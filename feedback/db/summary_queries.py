@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from .models import InstrumentVersion, Question
-from .responses import Answer, ContactAttribute, Response
+from .responses import Answer, Case, ContactAttribute, Response
+from .sampling import Invitation, InvitationWave
 from .skips import SkippedQuestion
 
 STATUSES: tuple[str, ...] = ("complete", "partial")
@@ -34,6 +35,15 @@ class ResponseFilter:
     Deleted responses are always left out. The date range applies to the submission time, or,
     for responses never submitted (partials), to their last update, and is half-open:
     ``since <= t < until``.
+
+    ``wave`` is an invitation wave's number (per instrument): the responses of the cases *first
+    invited* in that wave. That is the definition an evaluator comparing waves needs: each case
+    belongs to exactly one wave, however many reminders it later got, so the waves' responses
+    add up to the invited sample's. Reminder waves go to cases already invited, so no case is
+    first invited in one and a reminder's number selects nothing (the CLI and the staff page
+    refuse it with that reason). A response is tied to its case by ``case_id``; one recorded
+    without a case (an import with an e-mail address, a paper form) through its contact, which
+    has at most one case per instrument. Responses nobody was invited to are in no wave.
     """
 
     statuses: tuple[str, ...] = ()
@@ -42,6 +52,7 @@ class ResponseFilter:
     since: datetime | None = None
     until: datetime | None = None
     include_demo: bool = True
+    wave: int | None = None
 
     def conditions(self, instrument_id: int) -> list[ColumnElement[bool]]:
         when = func.coalesce(Response.submitted_at, Response.updated_at)
@@ -61,7 +72,26 @@ class ResponseFilter:
             out.append(when < self.until)
         if not self.include_demo:
             out.append(Response.is_demo.is_(False))
+        if self.wave is not None:
+            out.append(_in_wave(instrument_id, self.wave))
         return out
+
+
+def _in_wave(instrument_id: int, number: int) -> ColumnElement[bool]:
+    """Responses whose case (or, lacking a case, whose contact's case) was first invited in the
+    wave numbered ``number``: a subquery, so the filter costs no query of its own."""
+    first_invited = (
+        select(Invitation.case_id)
+        .join(InvitationWave, InvitationWave.id == Invitation.wave_id)
+        .where(InvitationWave.instrument_id == instrument_id)
+        .group_by(Invitation.case_id)
+        .having(func.min(InvitationWave.number) == number)
+    )
+    contacts = select(Case.contact_id).where(Case.id.in_(first_invited), Case.contact_id.is_not(None))
+    return or_(
+        Response.case_id.in_(first_invited),
+        and_(Response.case_id.is_(None), Response.contact_id.in_(contacts)),
+    )
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Report-shaped sheets: Summary (tables laid out as in a report, with a bar chart beside each
-closed question), Response rates and, for a project, the Instruments index.
+closed question), Response rates, Attendance and, for a project, the Instruments index.
 
 Percentages are written rounded to one decimal (this is the presentation step), always beside
 their n and under a stated base; CI bounds likewise.
@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from ..db import Instrument
+from ..domain.attendance import NOT_KNOWN, AttendanceTable
 from ..domain.summary import (
     BASE_LABEL,
     FREQUENCY_HEADER,
@@ -18,6 +19,7 @@ from ..domain.summary import (
     NOT_SHOWN_LABEL,
     FrequencyTable,
     NumericSummary,
+    ProfileTable,
 )
 from .sheets import ChartSpec, Sheet
 
@@ -38,10 +40,13 @@ def _chart_height(answers: int) -> float:
 
 
 def summary_rows(
-    tables: Sequence[FrequencyTable | NumericSummary], charts: list[ChartSpec]
+    tables: Sequence[FrequencyTable | NumericSummary], charts: list[ChartSpec], start_row: int = 1
 ) -> Iterator[list[object]]:
-    """Rows of the Summary sheet; appends a chart for each closed question as its rows are laid out."""
-    row = 1  # the header row the writer puts first
+    """Rows of the Summary sheet; appends a chart for each closed question as its rows are laid out.
+
+    ``start_row`` is the sheet row before the first one yielded: 1 (the header row the writer
+    puts first) plus any rows laid out above, so that chart ranges point at the right cells."""
+    row = start_row
     empty: list[object] = []
 
     def emit(values: list[object]) -> list[object]:
@@ -86,13 +91,46 @@ def summary_rows(
         yield emit(empty)
 
 
+PROFILE_TOTAL_LABEL = "Total"
+
+
+def profile_rows(profile: ProfileTable) -> Iterator[list[object]]:
+    """The stacked profile table as a report lays it out: a heading per question, its answers
+    with n and %, then its base and a total of 100% of that base. Each section has its own
+    base, because the questions were not all answered by the same people."""
+    yield [f"{profile.title} (each question's % is of those who answered it)"]
+    yield list(FREQUENCY_HEADER)
+    for section in profile.sections:
+        table = section.table
+        yield [f"{section.heading} [{table.name}]"]
+        for r in table.rows:
+            yield [r.label, r.n, _round(r.percent), _round(r.ci_low), _round(r.ci_high)]
+        yield [BASE_LABEL, table.base]
+        yield [PROFILE_TOTAL_LABEL, table.base, _round(table.total_percent)]
+        if table.warning:
+            yield [table.warning]
+    yield []
+
+
 def summary_sheet(
-    title: str, tables: Sequence[FrequencyTable | NumericSummary], name: str = "Summary"
+    title: str,
+    tables: Sequence[FrequencyTable | NumericSummary],
+    name: str = "Summary",
+    profile: ProfileTable | None = None,
 ) -> Sheet:
-    """The Summary (or Themes) sheet: ``tables`` laid out one under another, charts beside."""
+    """The Summary (or Themes) sheet: the respondent ``profile`` first when there is one, then
+    ``tables`` laid out one under another, charts beside."""
     sheet = Sheet(name, [title], [], freeze_header=False, widths=SUMMARY_WIDTHS)
-    sheet.rows = summary_rows(tables, sheet.charts)
+    sheet.rows = _summary_with_profile(tables, sheet.charts, profile)
     return sheet
+
+
+def _summary_with_profile(
+    tables: Sequence[FrequencyTable | NumericSummary], charts: list[ChartSpec], profile: ProfileTable | None
+) -> Iterator[list[object]]:
+    lead = list(profile_rows(profile)) if profile and profile.sections else []
+    yield from lead
+    yield from summary_rows(tables, charts, start_row=1 + len(lead))
 
 
 RATE_HEADERS = (
@@ -147,3 +185,79 @@ def rates_sheet(rates: Sequence[InstrumentRates], name: str = "Response rates") 
 def instruments_sheet(instruments: Sequence[Instrument]) -> Sheet:
     rows = [[n, i.slug, i.title, i.kind] for n, i in enumerate(instruments, 1)]
     return Sheet("Instruments", ("number", "instrument", "title", "kind"), rows, widths=[8, 36, 50, 18])
+
+
+ATTENDANCE_REGION_HEADER = (
+    "Activity",
+    "Region",
+    "No. of events",
+    "No. attending",
+    "Events with attendance known",
+    "Note",
+)
+ATTENDANCE_EVENT_HEADER = ("Activity", "Series", "Region", "Date", "No. of events", "No. attending", "Note")
+OUTPUT_NOTE = "An output (publication, bulletin or toolkit): listed, not counted as an event"
+
+
+def _attending(attending: int | None, output: bool) -> object:
+    """A head count as a number; "not known" as text, so it is never summed as 0."""
+    if output:
+        return None
+    return NOT_KNOWN if attending is None else attending
+
+
+def attendance_rows(table: AttendanceTable) -> Iterator[list[object]]:
+    """Two blocks, as in the report: by activity and region (Table 3.1), then each activity
+    (Tables 3.3 and 3.4). The series is repeated on every line so the sheet can be filtered."""
+    yield ["By activity and region: number of events and number attending where known"]
+    yield list(ATTENDANCE_REGION_HEADER)
+    for group in table.groups:
+        events: object = "output" if group.output else group.events
+        note = OUTPUT_NOTE if group.output else ""
+        yield [
+            group.series,
+            "All regions",
+            events,
+            _attending(group.attending, group.output),
+            group.known,
+            note,
+        ]
+        for line in group.regions:
+            yield [
+                group.series,
+                line.region,
+                "output" if group.output else line.events,
+                _attending(line.attending, group.output),
+                line.known,
+                "",
+            ]
+    yield [
+        "All activities",
+        "",
+        table.events,
+        _attending(table.attending, False),
+        table.known,
+        table.base_text,
+    ]
+    yield []
+    yield ["Each activity"]
+    yield list(ATTENDANCE_EVENT_HEADER)
+    for group in table.groups:
+        for item in group.activities:
+            yield [
+                item.title,
+                group.series,
+                item.region,
+                item.starts_on,
+                "output" if item.output else item.events,
+                _attending(item.attending, item.output),
+                item.note,
+            ]
+
+
+def attendance_sheet(table: AttendanceTable, name: str = "Attendance") -> Sheet:
+    """The project's activities with their number of events and number attending."""
+    title = f"{table.title}: {table.base_text}"
+    return Sheet(
+        name, [title], attendance_rows(table), freeze_header=False, widths=(60, 34, 12, 14, 14, 60, 40)
+    )

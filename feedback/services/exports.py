@@ -22,20 +22,20 @@ from ..db import Instrument, InstrumentVersion, Project
 from ..db.export_queries import count_responses
 from ..db.summary_queries import ResponseFilter
 from ..export.csv_writer import write_csv
-from ..export.report_sheets import instruments_sheet, rates_sheet, summary_sheet
+from ..export.report_sheets import attendance_sheet, instruments_sheet, rates_sheet, summary_sheet
+from ..export.respondents import respondents_sheet
 from ..export.sheets import Sheet
 from ..export.tables import Values, codebook_sheet, free_text_sheet, responses_sheet
 from ..export.xlsx import WriteReport, write_xlsx
+from .attendance import UnknownProject, attendance_of
 from .coding import theme_tables
 from .instruments import UnknownInstrument, get_instrument, model_of
 from .rates import instrument_rates
-from .summaries import summarise
+from .summaries import respondent_profile, summarise
 
 Format = Literal["xlsx", "csv"]
 
-
-class UnknownProject(LookupError):
-    pass
+__all__ = ["UnknownProject", "export_csv", "export_xlsx", "workbook_sheets"]
 
 
 @dataclass(frozen=True)
@@ -77,12 +77,18 @@ def workbook_sheets(
     values: Values = "labels",
     progress: Callable[[int], None] | None = None,
     summary: bool = True,
+    identified: bool = False,
 ) -> Iterator[Sheet]:
     """The sheets of the workbook, generated one at a time (each streams its own rows).
 
-    One instrument: Responses, Codebook, Summary, Free text and Themes (when there are any),
-    Response rates. Several (a project):
-    an Instruments index, then those sheets per instrument numbered as in the index.
+    One instrument: Responses, Codebook, Summary (the respondent profile first, when the
+    instrument has one), Free text and Themes (when there are any), Response rates, then
+    Attendance for the instrument's project (when it has activities). Several (a project): an
+    Instruments index, then those sheets per instrument numbered as in the index. Attendance
+    does not depend on the response filter: activities are the project's, not the responses'.
+
+    ``identified`` adds a Respondents sheet (names, e-mails) after each Responses sheet; the
+    caller must have checked and logged the permission (:mod:`feedback.services.identified`).
     """
     several = len(instruments) > 1
     if several:
@@ -93,12 +99,15 @@ def workbook_sheets(
         yield responses_sheet(
             session, instrument, model, scope, secret, values, f"Responses{suffix}", progress
         )
+        if identified:
+            yield respondents_sheet(session, instrument, scope, secret, f"Respondents{suffix}")
         yield codebook_sheet(model, f"Codebook{suffix}")
         if summary:
             tables = summarise(session, instrument.slug, scope)
             counts = ", ".join(f"{status}: {n}" for status, n in tables.responses.items())
             title = f"{tables.title} ({tables.slug}) - responses {counts}"
-            yield summary_sheet(title, tables.tables, f"Summary{suffix}")
+            profile = respondent_profile(tables, model)
+            yield summary_sheet(title, tables.tables, f"Summary{suffix}", profile)
         free = free_text_sheet(session, instrument, model, scope, f"Free text{suffix}")
         if free is not None:
             yield free
@@ -107,6 +116,17 @@ def workbook_sheets(
             title = f"Themes coded in free-text answers of {instrument.slug} (base = answers coded)"
             yield summary_sheet(title, themes, f"Themes{suffix}")
     yield rates_sheet(instrument_rates(session, instruments))
+    yield from _attendance_sheets(session, instruments)
+
+
+def _attendance_sheets(session: Session, instruments: list[Instrument]) -> Iterator[Sheet]:
+    """An Attendance sheet for the project the instruments belong to (one per project if they
+    span several), left out for a project with no activities recorded: nothing to tabulate."""
+    ids = sorted({i.project_id for i in instruments if i.project_id is not None})
+    tables = [attendance_of(session, p) for p in (session.get(Project, pid) for pid in ids) if p]
+    tables = [t for t in tables if t.groups]
+    for number, table in enumerate(tables, 1):
+        yield attendance_sheet(table, "Attendance" + (f" {number}" if len(tables) > 1 else ""))
 
 
 @contextmanager
@@ -130,10 +150,13 @@ def export_xlsx(
     secret: str,
     values: Values = "labels",
     progress: Callable[[int], None] | None = None,
+    *,
+    identified: bool = False,
 ) -> ExportResult:
     with _temporary(target) as temporary:
         report: WriteReport = write_xlsx(
-            temporary, workbook_sheets(session, instruments, scope, secret, values, progress)
+            temporary,
+            workbook_sheets(session, instruments, scope, secret, values, progress, identified=identified),
         )
     return ExportResult((target,), report.rows, report.long_texts)
 
@@ -157,8 +180,11 @@ def export_csv(
     secret: str,
     values: Values = "labels",
     progress: Callable[[int], None] | None = None,
+    *,
+    identified: bool = False,
 ) -> ExportResult:
-    """Responses and Codebook as CSV files (see :mod:`feedback.export.csv_writer`)."""
+    """Responses and Codebook as CSV files (see :mod:`feedback.export.csv_writer`); with
+    ``identified``, also ``...-respondents.csv`` beside them."""
     written: list[Path] = []
     rows: dict[str, int] = {}
     for instrument, (responses_path, codebook_path) in zip(
@@ -172,6 +198,10 @@ def export_csv(
             ),
             (codebook_path, codebook_sheet(model)),
         ]
+        if identified:
+            people = responses_path.name.replace("-responses.csv", "-respondents.csv")
+            people_sheet = respondents_sheet(session, instrument, scope, secret)
+            sheets.append((responses_path.with_name(people), people_sheet))
         for path, sheet in sheets:
             with (
                 _temporary(path) as temporary,

@@ -22,6 +22,8 @@ from ..db.summary_queries import (
     pair_counts,
     text_answers,
 )
+from ..domain.instrument import Instrument as InstrumentModel
+from ..domain.profile import profile_question_names, profile_title
 from ..domain.summary import (
     CrossTab,
     FrequencyTable,
@@ -35,6 +37,7 @@ from ..domain.summary import (
     profile_table,
 )
 from .instruments import get_instrument
+from .invitations import waves
 
 CLOSED = ("select_one", "select_multiple")
 NUMERIC = ("integer", "decimal")
@@ -42,6 +45,39 @@ NUMERIC = ("integer", "decimal")
 
 class UnknownQuestion(LookupError):
     """A question name the instrument's current version does not have."""
+
+
+class UnknownWave(LookupError):
+    """A wave number that is not an invitation wave of the instrument (the message says why)."""
+
+
+def invitation_waves(session: Session, instrument: Instrument) -> list[tuple[int, str]]:
+    """(number, label) of the instrument's invitation waves: those a wave filter can select.
+
+    Reminders are left out: a response belongs to the wave that first invited its case (see
+    :class:`ResponseFilter`), and a reminder first invites nobody."""
+    return [
+        (wave.number, f"Wave {wave.number}: invitation sent {wave.sent_on:%-d %b %Y}")
+        for wave in waves(session, instrument.id)
+        if wave.kind == "invitation"
+    ]
+
+
+def check_wave(session: Session, instrument: Instrument, number: int) -> None:
+    """Raise :class:`UnknownWave`, saying which waves there are, unless ``number`` is one of the
+    instrument's invitation waves."""
+    every = {wave.number: wave.kind for wave in waves(session, instrument.id)}
+    if every.get(number) == "invitation":
+        return
+    invitations = ", ".join(str(n) for n, kind in sorted(every.items()) if kind == "invitation") or "none"
+    if number in every:
+        reason = (
+            f"wave {number} of '{instrument.slug}' is a reminder; a response belongs to the "
+            "invitation wave that first reached its case"
+        )
+    else:
+        reason = f"'{instrument.slug}' has no wave {number}"
+    raise UnknownWave(f"{reason} (invitation waves: {invitations})")
 
 
 @dataclass(frozen=True)
@@ -155,6 +191,18 @@ def profile(
     if unknown:
         raise UnknownQuestion(f"not closed questions of '{slug}': {', '.join(unknown)}")
     return profile_table(title, [tables[n] for n in names])
+
+
+def respondent_profile(summary: InstrumentSummary, model: InstrumentModel) -> ProfileTable | None:
+    """The instrument's respondent profile (see :mod:`feedback.domain.profile` for which
+    questions form it), stacked from tables already in ``summary``: no further query, and the
+    same filter as the rest of the summary. None when the instrument has no profile."""
+    names = profile_question_names(model)
+    tables = {t.name: t for t in summary.tables if isinstance(t, FrequencyTable)}
+    chosen = [tables[name] for name in names if name in tables]
+    if not chosen:
+        return None
+    return profile_table(profile_title(model), chosen)
 
 
 def _closed_info(infos: dict[str, QuestionInfo], slug: str, name: str) -> QuestionInfo:

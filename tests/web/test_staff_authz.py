@@ -71,6 +71,7 @@ RULES: dict[str, Rule] = {
     "staff.delete_response_page": Rule("evaluator", post_ok=400),
     "staff.erase_contact_page": Rule("identify", post_ok=400),
     "staff.summaries": Rule("viewer"),
+    "staff.attendance": Rule("viewer"),
     "staff.free_text": Rule("viewer"),
     "staff.free_text_add_theme": Rule("evaluator", post_ok=400),
     "staff.free_text_rename_theme": Rule("evaluator", post_ok=400),

@@ -11,6 +11,7 @@ from flask import Flask
 
 from . import admin, auth, views  # noqa: F401 -- importing a module registers its routes on bp
 from . import analysis as _analysis  # noqa: F401 -- summaries, charts, cross-tabs
+from . import attendance as _attendance  # noqa: F401 -- activities, events and attendance by region
 from . import audit as _audit  # noqa: F401 -- the audit trail, response deletion, erasure
 from . import cases as _cases  # noqa: F401 -- non-responders, a case's disposition
 from . import coding as _coding  # noqa: F401 -- free-text answers and their themes

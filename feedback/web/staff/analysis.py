@@ -31,6 +31,7 @@ from ...services.summaries import (
     CLOSED,
     UnknownQuestion,
     attribute_crosstab,
+    invitation_waves,
     question_crosstab,
     question_infos,
     summarise,
@@ -51,6 +52,7 @@ class Filters:
     event: str = ""
     since: str = ""
     until: str = ""
+    wave: str = ""
     errors: dict[str, str] = field(default_factory=dict)
 
     def scope(self) -> ResponseFilter:
@@ -61,12 +63,13 @@ class Filters:
             since=_day(self.since),
             # The form's "to" date is inclusive; the filter is half-open, so add a day.
             until=_day(self.until) + timedelta(days=1) if self.until else None,
+            wave=int(self.wave) if self.wave else None,
         )
 
     def args(self) -> dict[str, Any]:
         """The filters as URL arguments (for links that keep them)."""
         out: dict[str, Any] = {"status": self.statuses}
-        for key in ("mode", "event", "since", "until"):
+        for key in ("mode", "event", "since", "until", "wave"):
             if getattr(self, key):
                 out[key] = getattr(self, key)
         return out
@@ -84,8 +87,11 @@ def _valid_date(text: str) -> bool:
     return True
 
 
-def read_filters(event_ids: set[int]) -> Filters:
-    """Read and check the filter arguments; anything unusable is dropped with a message."""
+def read_filters(event_ids: set[int], wave_numbers: set[int] | None = None) -> Filters:
+    """Read and check the filter arguments; anything unusable is dropped with a message.
+
+    ``wave_numbers`` are the instrument's invitation waves: a reminder's number is refused like
+    an unknown one, because a response belongs to the wave that first invited its case."""
     args = request.args
     filters = Filters(statuses=[s for s in args.getlist("status") if s in STATUSES])
     mode = args.get("mode", "")
@@ -98,6 +104,14 @@ def read_filters(event_ids: set[int]) -> Filters:
         filters.errors["event"] = "That event is not one of this project's; choose one from the list"
     else:
         filters.event = event
+    wave = args.get("wave", "")
+    if wave and not (wave.isdigit() and int(wave) in (wave_numbers or set())):
+        filters.errors["wave"] = (
+            "That is not one of this instrument's invitation waves (a response belongs to the "
+            "invitation that first reached its case, not to a reminder); choose one from the list"
+        )
+    else:
+        filters.wave = wave
     for key, name in (("since", "From"), ("until", "To")):
         value = args.get(key, "").strip()
         if value and not _valid_date(value):
@@ -202,7 +216,8 @@ def summaries(project: Project) -> str:
             page_title=f"Summaries – {project.name}",
         )
     events = project_events(session, project)
-    filters = read_filters({aid for aid, _ in events})
+    waves = invitation_waves(session, instrument)
+    filters = read_filters({aid for aid, _ in events}, {number for number, _ in waves})
     scope = filters.scope()
     summary = summarise(session, instrument.slug, scope)
     themes = theme_tables(session, instrument.slug, scope)
@@ -223,6 +238,7 @@ def summaries(project: Project) -> str:
         statuses=STATUSES,
         modes=MODES,
         events=events,
+        waves=waves,
         closed=closed,
         attributes=attributes,
         crosstab=table,

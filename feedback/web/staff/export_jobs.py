@@ -60,6 +60,8 @@ class ExportJob:
     values: str
     file_format: str
     statuses: list[str] = field(default_factory=list)
+    identified: bool = False  # a Respondents sheet with names and e-mails (see services.identified)
+    wave: int | None = None  # only the responses of cases first invited in this invitation wave
     state: str = "running"  # running | done | failed
     total: int = 0
     done: int = 0
@@ -156,9 +158,14 @@ def _run(app: Flask, folder: Path, job: ExportJob, scope: ResponseFilter, secret
             job.total = count_in_scope(session, instruments, scope)
             save(folder, job)
             if job.file_format == "xlsx":
-                result = export_xlsx(session, instruments, target, scope, secret, job.values, progress)  # type: ignore[arg-type]
+                result = export_xlsx(
+                    session, instruments, target, scope, secret, job.values, progress,  # type: ignore[arg-type]
+                    identified=job.identified,
+                )  # fmt: skip
             else:
-                result = _csv_zip(session, instruments, target, scope, secret, job.values, progress)
+                result = _csv_zip(
+                    session, instruments, target, scope, secret, job.values, progress, job.identified
+                )
         job.rows = dict(result.rows)
         job.filename = target.name
         job.done = job.total
@@ -181,11 +188,15 @@ def _csv_zip(
     secret: str,
     values: str,
     progress: Callable[[int], None],
+    identified: bool = False,
 ) -> ExportResult:
     """Write the CSV files into a private temporary folder, then zip them into ``target``
     (through a temporary name, so a half-written zip is never offered)."""
     with tempfile.TemporaryDirectory(dir=target.parent) as work:
-        result = export_csv(session, instruments, Path(work) / "export.csv", scope, secret, values, progress)  # type: ignore[arg-type]
+        result = export_csv(
+            session, instruments, Path(work) / "export.csv", scope, secret, values, progress,  # type: ignore[arg-type]
+            identified=identified,
+        )  # fmt: skip
         draft = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
         try:
             with zipfile.ZipFile(draft, "w", zipfile.ZIP_DEFLATED) as archive:

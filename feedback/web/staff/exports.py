@@ -2,23 +2,28 @@
 
 The export runs in the background (see :mod:`.export_jobs` for why and how); this page starts it,
 shows its progress (refreshing itself while it runs) and offers the file once it is complete.
-Evaluators only: an export holds every answer. Identified exports (names, e-mails) are not
-offered here; the Responses sheet carries the pseudonymous respondent id.
+Evaluators only: an export holds every answer. The Responses sheet carries the pseudonymous
+respondent id; an identified export (a Respondents sheet with names and e-mail addresses) is
+offered only to those with the identify permission, is logged when it starts and at every
+download, and is neither listed nor downloadable for anyone else in the project.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from ...db import Project
-from ...db.app import get_session
+from ...db.app import get_db, get_session
 from ...db.summary_queries import STATUSES, ResponseFilter
+from ...services.identified import authorise_identified_export
+from ...services.instruments import get_instrument
+from ...services.summaries import UnknownWave, check_wave
 from . import export_jobs
-from .access import require_project_role
+from .access import log_identified_access, require_project_role
 from .analysis import project_instruments
 from .blueprint import bp
 
@@ -42,7 +47,11 @@ def exports(project: Project) -> ResponseReturnValue:
         "values": form.get("values", "labels"),
         "format": form.get("format", "xlsx"),
         "status": form.getlist("status") if request.method == "POST" else [],
+        "identified": form.get("identified") == "yes",
+        "wave": form.get("wave", "").strip(),
     }
+    if chosen["identified"] and not g.access.can_identify:
+        abort(404)  # the option is not offered to them: a tampered form, answered like any other
     errors: dict[str, str] = {}
     if request.method == "POST":
         if chosen["instrument"] not in slugs:
@@ -52,6 +61,15 @@ def exports(project: Project) -> ResponseReturnValue:
         if chosen["format"] not in dict(FORMATS):
             errors["format"] = "Choose a file format"
         statuses = [s for s in chosen["status"] if s in STATUSES]
+        wave = _wave(chosen["instrument"], chosen["wave"], errors) if chosen["instrument"] in slugs else None
+        if not errors and chosen["identified"]:
+            with get_db().write() as session:  # on record before the file exists
+                authorise_identified_export(
+                    session,
+                    current_user,
+                    [get_instrument(session, chosen["instrument"])],
+                    channel="web export",
+                )
         if not errors:
             folder = _folder()
             export_jobs.clean_up(folder)
@@ -63,13 +81,15 @@ def exports(project: Project) -> ResponseReturnValue:
                 values=chosen["values"],
                 file_format=chosen["format"],
                 statuses=statuses,
+                identified=chosen["identified"],
+                wave=wave,
             )
             settings = current_app.config["FEEDBACK_SETTINGS"]
             export_jobs.start(
                 current_app._get_current_object(),  # type: ignore[attr-defined]
                 folder,
                 job,
-                ResponseFilter(statuses=tuple(statuses)),
+                ResponseFilter(statuses=tuple(statuses), wave=wave),
                 settings.secret_key,
             )
             return redirect(url_for("staff.exports", slug=project.slug, job=job.id))
@@ -77,7 +97,7 @@ def exports(project: Project) -> ResponseReturnValue:
     job_id = request.args.get("job", "")
     if job_id:
         job = export_jobs.load(_folder(), job_id)
-        if job is None or job.project_id != project.id:
+        if job is None or job.project_id != project.id or (job.identified and not g.access.can_identify):
             flash("That export is no longer available (exports are kept for a day). Start a new one.")
             job = None
     return render_template(
@@ -90,9 +110,31 @@ def exports(project: Project) -> ResponseReturnValue:
         formats=FORMATS,
         statuses=STATUSES,
         job=job,
-        recent=[] if job else export_jobs.recent(_folder(), project.id),
+        recent=[] if job else _visible(export_jobs.recent(_folder(), project.id)),
+        can_identify=g.access.can_identify,
         page_title=f"Exports – {project.name}",
     )
+
+
+def _wave(slug: str, text: str, errors: dict[str, str]) -> int | None:
+    """The invitation wave asked for (None: every response), or an error for the page."""
+    if not text:
+        return None
+    if not text.isdigit():
+        errors["wave"] = "Enter the wave as a number, for example 1"
+        return None
+    session = get_session()
+    try:
+        check_wave(session, get_instrument(session, slug), int(text))
+    except UnknownWave as problem:
+        errors["wave"] = str(problem)[0].upper() + str(problem)[1:]
+        return None
+    return int(text)
+
+
+def _visible(jobs: list[export_jobs.ExportJob]) -> list[export_jobs.ExportJob]:
+    """Identified exports only for those who may see names."""
+    return [job for job in jobs if g.access.can_identify or not job.identified]
 
 
 @bp.get("/projects/<slug>/exports/download")
@@ -100,6 +142,8 @@ def exports(project: Project) -> ResponseReturnValue:
 def exports_download(project: Project) -> ResponseReturnValue:
     """The finished file of ``?job=``, as an attachment; otherwise back to the export page."""
     job = export_jobs.load(_folder(), request.args.get("job", ""))
+    if job is not None and job.identified and not g.access.can_identify:
+        job = None  # answered exactly like an unknown job
     if job is None or job.project_id != project.id or job.state != "done":
         flash("That export is not ready or no longer available. Start a new one.")
         return redirect(url_for("staff.exports", slug=project.slug))
@@ -107,6 +151,8 @@ def exports_download(project: Project) -> ResponseReturnValue:
     if not path.is_file():
         flash("That export has been deleted (exports are kept for a day). Start a new one.")
         return redirect(url_for("staff.exports", slug=project.slug))
+    if job.identified:
+        log_identified_access(current_user, project, f"download of identified export {job.download_name}")
     mimetype = (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         if job.file_format == "xlsx"

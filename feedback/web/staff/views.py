@@ -22,6 +22,12 @@ from .blueprint import bp
 PROJECT_SECTIONS = (
     ("Summaries", "staff.summaries", "viewer", "Frequency tables with their bases, by instrument"),
     ("Response rates", "staff.rates", "viewer", "AAPOR response rates per instrument and subgroup"),
+    (
+        "Attendance",
+        "staff.attendance",
+        "viewer",
+        "Activities with their number of events and number attending, by region",
+    ),
     ("Free text", "staff.free_text", "evaluator", "Open answers, with coding by theme"),
     ("Contacts", "staff.contacts", "evaluator", "Contact lists, invitations and dispositions"),
     ("Fieldwork", "staff.fieldwork", "evaluator", "Import contacts, draw samples, record invitation waves"),

@@ -1,0 +1,63 @@
+"""The Respondents sheet of an identified export: who answered, next to the pseudonymous id.
+
+Why a sheet of its own rather than name and e-mail columns in Responses: the Responses sheet
+stays the same in every export (the importer reads it back, and analysts share it), and the
+identifying columns sit in one place that can be deleted before a file is passed on. The sheet
+links to Responses by ``response_id`` and ``respondent`` (the same pseudonym).
+
+Only written when someone with the identify permission asks for it (the caller checks and logs,
+see :mod:`feedback.services.exports`). Erased contacts have no name or e-mail left to show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..db import Instrument
+from ..db.responses import Contact, Response
+from ..db.summary_queries import ResponseFilter
+from .sheets import Sheet
+from .tables import pseudonym
+
+HEADERS = ("response_id", "respondent", "name", "email", "organisation", "external_id")
+
+
+def respondent_rows(
+    session: Session, instrument: Instrument, scope: ResponseFilter, secret: str
+) -> Iterator[list[object]]:
+    """One row per response in scope; contact columns blank for anonymous responses (an event
+    form answered without an invitation) and for erased contacts."""
+    query = (
+        select(
+            Response.id,
+            Response.contact_id,
+            Contact.name,
+            Contact.email,
+            Contact.organisation,
+            Contact.external_id,
+            Contact.erased_at,
+        )
+        .outerjoin(Contact, Contact.id == Response.contact_id)
+        .where(*scope.conditions(instrument.id))
+        .order_by(Response.id)
+    )
+    result = session.connection().execution_options(yield_per=2_000).execute(query)
+    for rid, contact_id, *identity, erased_at in result:
+        if contact_id is None or erased_at is not None:
+            identity = [None] * len(identity)
+        yield [rid, pseudonym(secret, contact_id), *(value or "" for value in identity)]
+
+
+def respondents_sheet(
+    session: Session, instrument: Instrument, scope: ResponseFilter, secret: str, name: str = "Respondents"
+) -> Sheet:
+    return Sheet(
+        name,
+        HEADERS,
+        respondent_rows(session, instrument, scope, secret),
+        autofilter=True,
+        widths=[12, 22, 28, 32, 28, 16],
+    )
