@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 from flask import Flask, get_template_attribute
-from flask.testing import FlaskClient
 from respond_support import answer, start, text
 
 from feedback.web.forms import QuestionView
