@@ -90,6 +90,6 @@ def record(session: Session, key: str, response_id: int, page: int, digest: str,
     """
     values = {"key": key, "response_id": response_id, "page": page, "digest": digest, "location": location}
     try:
-        session.execute(insert(PageSubmission), [values])
+        session.execute(insert(PageSubmission.__table__), [values])
     except IntegrityError as exc:
         raise KeyTaken(key) from exc

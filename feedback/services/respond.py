@@ -26,9 +26,10 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..db import Activity, Answer, Case, Instrument, InstrumentVersion, Question, Response
 from ..db.base import utcnow
@@ -268,10 +269,16 @@ def _store(session: Session, attempt: Attempt, checked: CheckedAnswers) -> None:
         replace=True,
         skipped=skipped_inputs(attempt.model, checked),
     )
-    response.answered = checked.answered
-    response.applicable = applicable_inputs(attempt.model, checked)
-    response.updated_at = utcnow()
-    session.flush()
+    counts = {
+        "answered": checked.answered,
+        "applicable": applicable_inputs(attempt.model, checked),
+        "updated_at": utcnow(),
+    }
+    # One Core UPDATE, then the loaded object told the new values as already stored: the ORM's
+    # unit-of-work flush cost as much as writing every answer (profiled on a page POST).
+    session.execute(update(Response.__table__).where(Response.__table__.c.id == response.id).values(**counts))
+    for name, value in counts.items():
+        set_committed_value(response, name, value)
 
 
 def save_page(
