@@ -174,3 +174,9 @@ def test_viewers_cannot_export(app: object, db: Database, evaluator: FlaskClient
     )
     assert response.status_code == 404
     assert viewer.get(f"{PAGE}/download?job=x").status_code == 404
+
+
+def test_the_form_shows_no_error_before_anything_is_sent(evaluator: FlaskClient) -> None:
+    html = evaluator.get(PAGE).get_data(as_text=True)
+    assert "govuk-error-message" not in html and "govuk-form-group--error" not in html
+    assert "built-in method" not in html  # errors["values"] once printed the dict's values method
