@@ -1,11 +1,13 @@
 """XLSForm expressions: the ODK XPath subset used in relevant, constraint,
 choice_filter, calculation and required columns.
 
-Hand-written tokenizer and precedence-climbing parser producing an immutable
-AST, then a tree-walking evaluator.  Form authors type these by hand, so the
-parser is forgiving where real forms are sloppy (typographic quotes, a leading
-Excel ``=``, ``TRUE()``, whitespace before ``(``) and strict elsewhere, with
-error messages that say what and where.  Never uses eval/exec.
+Hand-written tokenizer (:mod:`._expr_tokens`) and precedence-climbing parser
+(here) producing an immutable AST, then a tree-walking evaluator
+(:mod:`._expr_functions`); this module is the public face of all three.
+Form authors type these by hand, so the parser is forgiving where real forms
+are sloppy (typographic quotes, a leading Excel ``=``, ``TRUE()``, whitespace
+before ``(``) and strict elsewhere, with error messages that say what and
+where.  Never uses eval/exec.
 
 Value semantics (XPath 1.0-like):
 
@@ -34,9 +36,7 @@ levels of AST depth, so evaluation cannot hit Python's recursion limit.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 
 from feedback.domain._expr_functions import (
@@ -61,6 +61,7 @@ from feedback.domain._expr_functions import (
     to_string,
     walk,
 )
+from feedback.domain._expr_tokens import Token, fail, tokenize
 
 __all__ = [
     "Expr",
@@ -80,99 +81,9 @@ MAX_LENGTH = 2000
 MAX_NESTING = 100
 MAX_DEPTH = 200
 
-_REF_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
-# Hyphens/dots only between word characters, so `a-1` is one name (as in XPath)
-# but `${a}-1` and `x - 1` are subtractions; an optional prefix catches `jr:foo`.
-_NAME = re.compile(r"[A-Za-z_]\w*(?:[-.]\w+)*(?::[A-Za-z_]\w*(?:[-.]\w+)*)?", re.ASCII)
-_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
-# Real forms contain typographic quotes; either curly mark of a pair closes it.
-_QUOTES = (
-    {"'": "'", '"': '"'}
-    | dict.fromkeys("\u2018\u2019", "\u2018\u2019")
-    | dict.fromkeys("\u201c\u201d", "\u201c\u201d")
-)
-_OPERATORS = ("!=", "<=", ">=", "=", "<", ">", "+", "-", "*", "(", ")", ",")
-_HINTS = {
-    "==": "use '=' to compare",
-    "<>": "use '!=' for 'not equal'",
-    "&&": "use 'and'",
-    "||": "use 'or'",
-    "/": "use 'div' to divide and ${name} for questions",
-}
 _LEVELS = (("or",), ("and",), ("=", "!="), ("<", "<=", ">", ">="), ("+", "-"), ("*", "div", "mod"))
 _PRECEDENCE = {op: level for level, ops in enumerate(_LEVELS) for op in ops}  # XPath 1.0, low to high
 _KEYWORDS = frozenset({"and", "or", "div", "mod"})
-
-
-# --------------------------------------------------------------- tokenizer
-@dataclass(frozen=True, slots=True)
-class _Token:
-    kind: str  # num str ref dot name op eof
-    value: str
-    start: int
-    end: int
-
-
-def _at(position: int, text: str) -> str:
-    return "at the end" if position >= len(text) else f"at character {position + 1}"
-
-
-def _fail(message: str, position: int, text: str, hint: str = "") -> ExpressionError:
-    suffix = f" ({hint})" if hint else ""
-    return ExpressionError(f"{message} {_at(position, text)}{suffix}", position, text)
-
-
-def _show(char: str) -> str:
-    return f"'{char}'" if char.isprintable() else f"U+{ord(char):04X}"
-
-
-def _tokenize(text: str, start: int) -> list[_Token]:
-    tokens: list[_Token] = []
-    i, n = start, len(text)
-    while i < n:
-        char = text[i]
-        if char.isspace():
-            i += 1
-        elif text.startswith("${", i):
-            name = _REF_NAME.match(text, i + 2)
-            end = name.end() if name else i + 2
-            if end < n and text[end] == "}" and name:
-                tokens.append(_Token("ref", name.group(), i, end + 1))
-                i = end + 1
-            elif not name:
-                empty = text.startswith("}", end)
-                message = "empty reference '${}'" if empty else "expected a question name after '${'"
-                raise _fail(message, i, text)
-            else:
-                raise _fail(f"missing '}}' to close '${{{name.group()}'", i, text)
-        elif char in _QUOTES:
-            close = min((p for p in (text.find(q, i + 1) for q in _QUOTES[char]) if p >= 0), default=-1)
-            if close < 0:
-                raise _fail("unterminated string starting", i, text)
-            tokens.append(_Token("str", text[i + 1 : close], i, close + 1))
-            i = close + 1
-        elif number := _NUMBER.match(text, i):
-            tokens.append(_Token("num", number.group(), i, number.end()))
-            i = number.end()
-        elif char == ".":
-            if text.startswith("..", i):
-                raise _fail("'..' (parent path) is not supported; use ${name}", i, text)
-            tokens.append(_Token("dot", ".", i, i + 1))
-            i += 1
-        elif name := _NAME.match(text, i):
-            tokens.append(_Token("name", name.group(), i, name.end()))
-            i = name.end()
-        else:
-            for key, hint in _HINTS.items():
-                if text.startswith(key, i):
-                    raise _fail(f"unexpected '{key}'", i, text, hint)
-            op = next((o for o in _OPERATORS if text.startswith(o, i)), None)
-            if op is None:
-                raise _fail(f"unexpected character {_show(char)}", i, text)
-            tokens.append(_Token("op", op, i, i + len(op)))
-            i += len(op)
-    tokens.append(_Token("eof", "", n, n))
-    return tokens
 
 
 # ------------------------------------------------------------------ parser
@@ -180,17 +91,17 @@ class _Parser:
     """Precedence climbing with an explicit operator stack: a binary chain costs
     no recursion, so Python's stack grows only with parentheses and calls."""
 
-    def __init__(self, text: str, tokens: list[_Token]) -> None:
+    def __init__(self, text: str, tokens: list[Token]) -> None:
         self.text = text
         self.tokens = tokens
         self.index = 0
         self.nesting = 0
 
     @property
-    def token(self) -> _Token:
+    def token(self) -> Token:
         return self.tokens[self.index]
 
-    def advance(self) -> _Token:
+    def advance(self) -> Token:
         token = self.tokens[self.index]
         self.index = min(self.index + 1, len(self.tokens) - 1)
         return token
@@ -198,7 +109,7 @@ class _Parser:
     def is_op(self, value: str) -> bool:
         return self.token.kind == "op" and self.token.value == value
 
-    def show(self, token: _Token) -> str:
+    def show(self, token: Token) -> str:
         source = self.text[token.start : token.end]
         return source if len(source) <= 30 else source[:27] + "..."
 
@@ -212,7 +123,7 @@ class _Parser:
             hint = f"operators are lowercase: use '{token.value.lower()}'"
         elif token.kind != "op" or token.value == "(":
             hint = "is an operator such as '=' or 'and' missing before it?"
-        raise _fail(f"unexpected '{self.show(token)}'", token.start, self.text, hint)
+        raise fail(f"unexpected '{self.show(token)}'", token.start, self.text, hint)
 
     def binary_op(self) -> str | None:
         token = self.token
@@ -224,7 +135,7 @@ class _Parser:
 
     def expression(self) -> Expr:
         operands = [self.unary()]
-        ops: list[_Token] = []
+        ops: list[Token] = []
         while (op := self.binary_op()) is not None:
             while ops and _PRECEDENCE[ops[-1].value] >= _PRECEDENCE[op]:
                 self.reduce(operands, ops)
@@ -235,7 +146,7 @@ class _Parser:
         return operands[0]
 
     @staticmethod
-    def reduce(operands: list[Expr], ops: list[_Token]) -> None:
+    def reduce(operands: list[Expr], ops: list[Token]) -> None:
         right, left, op = operands.pop(), operands.pop(), ops.pop()
         operands.append(Binary(op.value, left, right, op.start))
 
@@ -275,29 +186,29 @@ class _Parser:
             return expr
         raise self.expected_expression(token)
 
-    def expected_expression(self, token: _Token) -> ExpressionError:
+    def expected_expression(self, token: Token) -> ExpressionError:
         if self.index == 0:
-            return _fail(f"unexpected '{self.show(token)}'", token.start, self.text)
+            return fail(f"unexpected '{self.show(token)}'", token.start, self.text)
         after = f"expected an expression after '{self.show(self.tokens[self.index - 1])}'"
         if token.kind != "eof":
             after += f" but found '{self.show(token)}'"
-        return _fail(after, token.start, self.text)
+        return fail(after, token.start, self.text)
 
-    def enter(self, opening: _Token) -> None:
+    def enter(self, opening: Token) -> None:
         self.nesting += 1
         if self.nesting > MAX_NESTING:
-            raise _fail(f"too deeply nested (more than {MAX_NESTING} levels)", opening.start, self.text)
+            raise fail(f"too deeply nested (more than {MAX_NESTING} levels)", opening.start, self.text)
 
-    def close(self, opening: _Token, what: str, separator: str = "") -> None:
+    def close(self, opening: Token, what: str, separator: str = "") -> None:
         if self.is_op(")"):
             self.advance()
             self.nesting -= 1
             return
         token = self.token
         if token.kind == "eof":
-            raise _fail(f"missing ')' to close the {what}", opening.start, self.text)
+            raise fail(f"missing ')' to close the {what}", opening.start, self.text)
         expected = f"',' or ')' in {what}" if separator else "')'"
-        raise _fail(f"expected {expected} but found '{self.show(token)}'", token.start, self.text)
+        raise fail(f"expected {expected} but found '{self.show(token)}'", token.start, self.text)
 
     def call(self) -> Call:
         name_token, opening = self.advance(), self.advance()
@@ -305,7 +216,7 @@ class _Parser:
         canonical = name.lower() if name.lower() in ("true", "false") else name
         function = FUNCTIONS.get(canonical)
         if function is None:
-            raise _fail(f"unknown function '{name}'", name_token.start, self.text)
+            raise fail(f"unknown function '{name}'", name_token.start, self.text)
         self.enter(opening)
         args: list[Expr] = []
         if not self.is_op(")"):
@@ -318,7 +229,7 @@ class _Parser:
         if len(args) < low or (high is not None and len(args) > high):
             wanted = f"at least {low}" if high is None else f"{low}" if low == high else f"{low} or {high}"
             plural = "" if wanted == "1" else "s"
-            raise _fail(
+            raise fail(
                 f"function '{name}' takes {wanted} argument{plural} but got {len(args)}",
                 name_token.start,
                 self.text,
@@ -327,7 +238,7 @@ class _Parser:
             try:
                 compile_regex(args[1].value)
             except ExpressionError as exc:
-                raise _fail(exc.message, args[1].position, self.text) from None
+                raise fail(exc.message, args[1].position, self.text) from None
         return Call(canonical, tuple(args), name_token.start)
 
 
@@ -349,7 +260,7 @@ def _parse(text: str) -> Expr:
     start = len(text) - len(text.lstrip())
     if text.startswith("=", start) and not text.startswith("==", start):
         start += 1  # Excel habit: `=TRUE()`
-    tokens = _tokenize(text, start)
+    tokens = tokenize(text, start)
     if tokens[0].kind == "eof":
         raise ExpressionError("empty expression", 0, text)
     expr = _Parser(text, tokens).parse()
