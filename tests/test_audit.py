@@ -1,7 +1,8 @@
 """The audit trail at the service level: what is recorded, with which before/after, for whom.
 
 The staff pages (who is the actor during a request, the trail page, CSV, deletion and erasure
-through HTTP) are tested in ``tests/web/test_staff_audit.py``.
+through HTTP) are tested in ``tests/web/test_staff_audit.py``; theme coding's trail in
+``tests/test_audit_coding.py`` and ``tests/web/test_staff_coding_audit.py``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from feedback.db.sampling import CallAttempt, Invitation, InvitationWave
 from feedback.db.session import Database
 from feedback.db.summary_queries import ResponseFilter
 from feedback.domain.loader import load_file
-from feedback.services import accounts, coding
+from feedback.services import accounts
 from feedback.services.audit import Actor, acting_as
 from feedback.services.data_protection import DataProtectionError, delete_response, erase_contact
 from feedback.services.dispositions import set_disposition
@@ -252,17 +253,6 @@ def test_permission_grant_change_and_revoke(db: Database, world: dict[str, int],
         {"active": True},
         {"active": False},
     )
-
-
-def test_theme_codebook_changes(db: Database, world: dict[str, int]) -> None:
-    with acting_as(STAFF), db.write() as session:
-        instrument = session.get(Instrument, world["instrument"])
-        theme = coding.create_theme(session, instrument, "comments", "Trainer")  # type: ignore[arg-type]
-        coding.rename_theme(session, instrument, theme.id, "Trainer quality")  # type: ignore[arg-type]
-    created, renamed = entries(db, "theme")
-    assert created.action == "create" and created.after is not None and created.after["label"] == "Trainer"
-    assert (renamed.before, renamed.after) == ({"label": "Trainer"}, {"label": "Trainer quality"})
-    assert renamed.project_id == world["project"]
 
 
 def test_cli_commands_are_recorded_as_the_os_user(

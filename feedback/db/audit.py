@@ -2,8 +2,8 @@
 instruments exist and who may see what.
 
 Rows are written by :mod:`feedback.services.audit` (automatically for ORM changes to the audited
-models, explicitly for bulk answer edits and erasures) and never updated or deleted by the
-application. ``actor_label`` keeps who it was as text ("cli:alice", an e-mail address) so the
+models, explicitly for bulk answer edits, theme coding and erasures) and never updated or deleted
+by the application. ``actor_label`` keeps who it was as text ("cli:alice", an e-mail address) so the
 trail still reads correctly after a user is removed (``actor_id`` then becomes NULL).
 ``before``/``after`` hold only the changed fields, as JSON; an erasure keeps no personal data in
 them (see :func:`feedback.services.audit.erase_contact`).
@@ -31,7 +31,7 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     actor_label: Mapped[str] = mapped_column(String(320), default="")
-    action: Mapped[str] = mapped_column(String(40))  # create | update | delete | edit | erase
+    action: Mapped[str] = mapped_column(String(40))  # create, update, delete, edit, erase, code, ...
     entity_type: Mapped[str] = mapped_column(String(40))  # response, case, instrument, ...
     entity_id: Mapped[int | None] = mapped_column(BigId)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))

@@ -11,7 +11,11 @@ Three ways in:
   one Core ``executemany`` on the flush's own connection, inside the caller's transaction: a
   change and its audit entry are committed, or rolled back, together.
 * **Explicitly**, with :func:`record`, for changes made with Core statements the listener cannot
-  see (bulk answer rewrites in :func:`feedback.services.responses.write_answers`) and for erasures.
+  see (bulk answer rewrites in :func:`feedback.services.responses.write_answers`) and for erasures;
+  with :func:`record_changes` for many such changes at once (theme coding in
+  :mod:`feedback.services.coding`: a page of answers tagged, or a theme deleted from thousands).
+  Theme coding is recorded on the records a reader looks up, not on the coding tables: a tag
+  change on the *response* whose answer it is, a codebook change on its *instrument*.
 * **Who** is the :data:`actor` context variable: the staff blueprint sets it to the signed-in user
   for each request (see ``feedback/web/staff/audit.py``); a CLI command that sets nothing is
   recorded as ``cli:<operating-system user>``. When there is no actor (a respondent answering on
@@ -121,6 +125,44 @@ def record(
     return entry
 
 
+def record_changes(
+    session: Session,
+    *,
+    action: str,
+    entity: str,
+    changes: Mapping[int, tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]],
+    project_id: int | None,
+    reason: str = "",
+) -> int:
+    """One entry per record in ``changes`` ({record id: (before, after)}), all written with one
+    Core ``executemany`` on the session's connection, inside the caller's transaction.
+
+    For bulk changes made with Core statements, where :func:`record`'s ORM object per entry
+    would cost more than the change itself. Like the automatic capture, and unlike
+    :func:`record`, it writes nothing when nobody is acting (see the module's docstring).
+    Returns the number of entries written."""
+    who = current_actor()
+    if who is None or not changes:
+        return 0
+    plain = lambda values: None if values is None else {k: _plain(v) for k, v in values.items()}  # noqa: E731
+    rows = [
+        {
+            "actor_id": who.user_id,
+            "actor_label": who.label[:320],
+            "action": action,
+            "entity_type": entity,
+            "entity_id": entity_id,
+            "project_id": project_id,
+            "before": plain(before),
+            "after": plain(after),
+            "reason": reason,
+        }
+        for entity_id, (before, after) in changes.items()
+    ]
+    session.connection().execute(insert(AuditEntry.__table__), rows)
+    return len(rows)
+
+
 # --------------------------------------------------------------------------- automatic capture
 
 
@@ -141,12 +183,6 @@ class Projects:
             )
         return self._by_instrument[instrument_id]
 
-    def of_response(self, response_id: int) -> int | None:
-        instrument_id = self.connection.scalar(
-            select(Response.instrument_id).where(Response.id == response_id)
-        )
-        return self.of_instrument(instrument_id)
-
 
 @dataclass(frozen=True)
 class Audited:
@@ -162,7 +198,7 @@ class Audited:
 
 @cache
 def audited_models() -> dict[type, Audited]:
-    """The audited models (built on first use, so optional model modules can be picked up)."""
+    """The audited models and how each is recorded (built once, on first use)."""
     by_instrument = lambda p, o: p.of_instrument(o.instrument_id)  # noqa: E731
     models: dict[type, Audited] = {
         Instrument: Audited("instrument", ("status", "title"), lambda p, o: o.project_id),
@@ -185,16 +221,8 @@ def audited_models() -> dict[type, Audited]:
         ),
         User: Audited("user", ("is_admin", "active"), lambda p, o: None),
     }
-    try:
-        from ..db.coding import AnswerTheme, Theme
-    except ImportError:  # the coding models are optional
-        return models
-    models[Theme] = Audited("theme", ("label", "description", "question_name"), by_instrument)
-    models[AnswerTheme] = Audited(
-        "answer_theme",
-        ("response_id", "question_name", "theme_id"),
-        lambda p, o: p.of_response(o.response_id),
-    )
+    # Themes and tags are not here: feedback.services.coding records them explicitly, on the
+    # instrument and the response (an entry per tag row would not be found on either page).
     return models
 
 

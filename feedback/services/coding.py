@@ -7,6 +7,12 @@ ones ticked, so unticking a box removes a theme. Counts are "answers coded": the
 table is the number of answers with at least one theme, and an answer may carry several themes,
 so, as with ``select_multiple``, the percentages can add up to more than 100%.
 
+Every change is in the audit trail with its before and after (when someone is acting, see
+:mod:`feedback.services.audit`): a codebook change (theme added, renamed, deleted) on the
+instrument's trail, keyed ``theme <id>``; a change to an answer's themes on the response's
+trail, keyed ``<question> (themes)``, with the theme names as they were at the time. Tags are
+written in bulk, so their entries are too: one ``executemany`` however many answers change.
+
 Functions here flush and never commit; the caller owns the transaction.
 """
 
@@ -16,12 +22,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ..db import Answer, Instrument, Question, Response
-from ..db.coding import AnswerTheme, Theme, text_answer_counts, theme_counts
+from ..db.coding import AnswerTheme, Theme, tags_of, text_answer_counts, theme_counts
 from ..db.summary_queries import ResponseFilter
 from ..domain.summary import FrequencyTable, QuestionInfo, frequency_table
+from .coding_audit import record_codebook, record_tags, theme_key, theme_labels
 from .instruments import get_instrument
 from .summaries import question_infos
 
@@ -99,6 +106,13 @@ def _check_unique(
         raise CodingError(f"There is already a theme called '{label}' here")
 
 
+def _theme_of(session: Session, instrument: Instrument, theme_id: int) -> Theme:
+    theme = session.get(Theme, theme_id)
+    if theme is None or theme.instrument_id != instrument.id:
+        raise CodingError("That theme no longer exists; reload the page")
+    return theme
+
+
 def create_theme(session: Session, instrument: Instrument, question_name: str | None, label: str) -> Theme:
     """Add a theme at the end of the codebook. Raises :class:`CodingError` for an empty,
     too long or repeated name, or a question that is not a text question of the instrument."""
@@ -114,19 +128,75 @@ def create_theme(session: Session, instrument: Instrument, question_name: str | 
     )
     session.add(theme)
     session.flush()
+    record_codebook(
+        session,
+        instrument,
+        "add theme",
+        None,
+        {theme_key(theme): text, "applies to": question_name or "every text question"},
+    )
     return theme
 
 
 def rename_theme(session: Session, instrument: Instrument, theme_id: int, label: str) -> Theme:
     """Rename a theme; its tags stay. Raises :class:`CodingError` (unknown theme, bad name)."""
-    theme = session.get(Theme, theme_id)
-    if theme is None or theme.instrument_id != instrument.id:
-        raise CodingError("That theme no longer exists; reload the page")
+    theme = _theme_of(session, instrument, theme_id)
     text = _clean_label(label)
     _check_unique(session, instrument, theme.question_name, text, except_id=theme.id)
-    theme.label = text
-    session.flush()
+    if text != theme.label:
+        record_codebook(
+            session, instrument, "rename theme", {theme_key(theme): theme.label}, {theme_key(theme): text}
+        )
+        theme.label = text
+        session.flush()
     return theme
+
+
+@dataclass(frozen=True)
+class DeletedTheme:
+    label: str
+    answers: int  # answers that had the theme
+
+
+def delete_theme(session: Session, instrument: Instrument, theme_id: int) -> DeletedTheme:
+    """Delete a theme and take it off every answer that has it.
+
+    Each of those answers gets an entry on its response's trail (its themes before and after),
+    so the deletion can be undone by hand. Raises :class:`CodingError` for an unknown theme."""
+    theme = _theme_of(session, instrument, theme_id)
+    label = theme.label
+    shared = aliased(AnswerTheme)
+    rows = session.execute(
+        select(AnswerTheme.response_id, AnswerTheme.question_name, AnswerTheme.theme_id)
+        .join(
+            shared,
+            (shared.response_id == AnswerTheme.response_id)
+            & (shared.question_name == AnswerTheme.question_name),
+        )
+        .where(shared.theme_id == theme.id)
+    ).all()
+    before: dict[tuple[int, str], set[int]] = {}
+    for response_id, question_name, tag in rows:
+        before.setdefault((response_id, question_name), set()).add(tag)
+    after = {key: tags - {theme.id} for key, tags in before.items()}
+    labels = theme_labels(session, instrument, {tag for _, _, tag in rows})
+    reason = f"theme '{label}' deleted"
+    record_tags(session, instrument, before, after, labels, reason)
+    record_codebook(
+        session,
+        instrument,
+        "delete theme",
+        {
+            theme_key(theme): label,
+            "applies to": theme.question_name or "every text question",
+            "answers with it": len(before),
+        },
+        None,
+    )
+    session.execute(delete(AnswerTheme).where(AnswerTheme.theme_id == theme.id))
+    session.delete(theme)
+    session.flush()
+    return DeletedTheme(label, len(before))
 
 
 def set_answer_themes(
@@ -167,6 +237,7 @@ def set_answer_themes(
         raise CodingError(
             f"No answer to '{question_name}' for response(s) {', '.join(map(str, missing[:5]))}"
         )
+    before = tags_of(session, response_ids, question_name)
     session.execute(
         delete(AnswerTheme).where(
             AnswerTheme.response_id.in_(response_ids), AnswerTheme.question_name == question_name
@@ -179,6 +250,13 @@ def set_answer_themes(
     ]
     if rows:
         session.execute(insert(AnswerTheme), rows)
+    record_tags(
+        session,
+        instrument,
+        {(rid, question_name): before.get(rid, set()) for rid in response_ids},
+        {(rid, question_name): set(assignments[rid]) for rid in response_ids},
+        theme_labels(session, instrument, allowed),
+    )
     session.flush()
     return len(rows)
 

@@ -75,6 +75,7 @@ RULES: dict[str, Rule] = {
     "staff.free_text": Rule("viewer"),
     "staff.free_text_add_theme": Rule("evaluator", post_ok=400),
     "staff.free_text_rename_theme": Rule("evaluator", post_ok=400),
+    "staff.free_text_delete_theme": Rule("evaluator", post_ok=400),
     "staff.free_text_code": Rule("evaluator", post_ok=400),
     "staff.exports": Rule("evaluator"),
     "staff.exports_download": Rule("evaluator", ok=302),

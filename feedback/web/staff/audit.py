@@ -44,6 +44,8 @@ from ..paginate import page_arg, paginate
 from .access import require_project_role
 from .blueprint import bp
 
+#: The kinds of record with a trail. Theme coding is on the "response" (an answer's themes) and
+#: "instrument" (its codebook) trails: see feedback.services.coding_audit.
 ENTITIES = (
     "response",
     "case",
@@ -51,8 +53,6 @@ ENTITIES = (
     "instrument",
     "instrument_version",
     "project_role",
-    "theme",
-    "answer_theme",
 )
 
 

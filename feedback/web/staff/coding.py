@@ -2,8 +2,11 @@
 themes, tick themes per answer.
 
 Viewers read (answers are pseudonymous: a response number and a keyed hash of the contact, never
-a name or e-mail); evaluators change the codebook and the coding. Each page of answers is three
-queries (the page, the profile answers of its respondents, their themes), whatever its length.
+a name or e-mail); evaluators change the codebook and the coding, and see each change in the
+audit trail: the codebook's on the instrument's trail, an answer's themes on its response's (the
+page links to both; the service records them, see :mod:`feedback.services.coding_audit`).
+Each page of answers is three queries (the page, the profile answers of its respondents, their
+themes), whatever its length.
 
 URLs take the instrument and question as query arguments (``?instrument=&question=&page=``), as
 the summary page does; the POSTs carry them as form fields and send the user back to the page
@@ -123,6 +126,15 @@ def _posted_instrument(project: Project) -> Instrument:
     return instrument
 
 
+def _posted_theme_id() -> int:
+    """The posted theme number; 400 for anything else, including numbers no theme id can reach
+    (PostgreSQL would refuse them in the query with an error rather than find nothing)."""
+    raw = request.form.get("theme", "")
+    if not raw.isdigit() or int(raw) >= 2**31:
+        abort(400)
+    return int(raw)
+
+
 @bp.post("/projects/<slug>/free-text/themes")
 @require_project_role("evaluator")
 def free_text_add_theme(project: Project) -> ResponseReturnValue:
@@ -148,18 +160,31 @@ def free_text_add_theme(project: Project) -> ResponseReturnValue:
 def free_text_rename_theme(project: Project) -> ResponseReturnValue:
     instrument = _posted_instrument(project)
     question = request.form.get("question", "")
-    theme_id = request.form.get("theme", "")
-    if not theme_id.isdigit():
-        abort(400)
+    theme_id = _posted_theme_id()
     try:
         with get_db().write() as session:
-            coding.rename_theme(
-                session, _in(session, instrument), int(theme_id), request.form.get("label", "")
-            )
+            coding.rename_theme(session, _in(session, instrument), theme_id, request.form.get("label", ""))
     except coding.CodingError as problem:
         flash(str(problem), "error")
     else:
         flash("Theme renamed.", "success")
+    return _back(project, instrument.slug, question, request.form.get("page", "1"))
+
+
+@bp.post("/projects/<slug>/free-text/themes/delete")
+@require_project_role("evaluator")
+def free_text_delete_theme(project: Project) -> ResponseReturnValue:
+    """Delete a theme from the codebook and from every answer coded with it (all in the trail)."""
+    instrument = _posted_instrument(project)
+    question = request.form.get("question", "")
+    theme_id = _posted_theme_id()
+    try:
+        with get_db().write() as session:
+            deleted = coding.delete_theme(session, _in(session, instrument), theme_id)
+    except coding.CodingError as problem:
+        flash(str(problem), "error")
+    else:
+        flash(f"Theme '{deleted.label}' deleted; it was taken off {deleted.answers} answer(s).", "success")
     return _back(project, instrument.slug, question, request.form.get("page", "1"))
 
 
