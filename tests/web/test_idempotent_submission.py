@@ -101,6 +101,24 @@ def test_a_page_with_errors_does_not_use_up_its_key(client: FlaskClient, loaded_
     assert fixed.status_code == 302 and fixed.headers["Location"].endswith("/p/2")
 
 
+def test_a_used_key_with_answers_that_fail_is_refused_and_stores_nothing(
+    client: FlaskClient, loaded_forms, db: Database
+) -> None:
+    """The key is looked up only when a page has errors: what the failing POST saved before the
+    lookup must be rolled back, not left half-applied."""
+    url = start(client, f"/f/{SLUG}")
+    fields = page_fields(client, url, PAGE_1)
+    assert client.post(url, data=fields).status_code == 302
+    before = stored(db)
+    # The same key again, one answer changed and a required one removed: refused, nothing kept.
+    failing = {k: v for k, v in fields.items() if k != "primary_work"} | {"location": "national"}
+    refused = client.post(url, data=failing)
+    assert refused.status_code == 409
+    assert "This page had already been sent with different answers" in text(refused)
+    assert stored(db) == before
+    assert count(db, PageSubmission) == 1
+
+
 def test_a_tampered_key_is_refused(client: FlaskClient, loaded_forms, db: Database) -> None:
     url = start(client, f"/f/{SLUG}")
     fields = page_fields(client, url, PAGE_1)

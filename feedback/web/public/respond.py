@@ -162,16 +162,21 @@ def page_post(slug: str, token: str, number: int) -> ViewResult:
     key, fingerprint, problems = _page_key()
     try:
         return _store_page(slug, token, number, key, fingerprint, problems)
-    except page_keys.KeyTaken:  # an identical POST won the race; everything of this one rolled back
+    except page_keys.KeyTaken:  # the key was used before (or by a racing POST): this one rolled back
         return _after_race(slug, token, number, key, fingerprint)
 
 
 def _store_page(
     slug: str, token: str, number: int, key: str, fingerprint: str, problems: list[str]
 ) -> ViewResult:
+    """Save the page, then remember its key. A key seen before is found without a lookup on the
+    common path: recording it fails on the unique key, which rolls everything of this POST back,
+    and :func:`_after_race` answers as the first POST was answered (a replay) or refuses it (the
+    same key with other answers). Only a page that comes back with errors, and so records no key,
+    looks the key up first, and rolls back too when it is known. (Looking every key up before
+    saving cost a query on every page POST to serve the rare resubmission.)"""
     action = request.form.get("_action", "continue")
     errors: dict[str, str] = {}
-    earlier: page_keys.Replay | page_keys.Conflict | None = None
     with get_db().write() as session:
         attempt = respond.load_attempt(session, slug, token, for_update=True)
         if attempt.complete:
@@ -179,22 +184,19 @@ def _store_page(
         current = _page(attempt, number)
         form = page_form_class(attempt.model, current, language_of(attempt.model))(formdata=request.form)
         problems = problems or refused_fields(form, request.form)
-        if key and not problems:
-            earlier = page_keys.previous(session, key, attempt.response.id, number, fingerprint)
-            if isinstance(earlier, page_keys.Replay):
-                return redirect(earlier.location)
-        if not problems and earlier is None:
+        if not problems:
             checked = respond.save_page(
                 session, attempt, current, raw_answers(form), enforce_required=action != "save"
             )
             errors = {k: v for k, v in checked.errors.items() if k in page_names(current)}
             location = "" if errors else _next_location(attempt, current, checked, action)
+            rid = attempt.response.id
             if key and location:
-                page_keys.record(session, key, attempt.response.id, number, fingerprint, location)
+                page_keys.record(session, key, rid, number, fingerprint, location)
+            elif key and page_keys.previous(session, key, rid, number, fingerprint) is not None:
+                raise page_keys.KeyTaken(key)  # sent before: roll back what this POST saved
     if problems:
         return render_page(attempt, current, posted=request.form, notices=problems, status=400)
-    if earlier is not None:
-        return render_page(attempt, current, posted=request.form, notices=[_conflict_notice()], status=409)
     if errors:
         warning = _("Your other answers on this page have been saved.") if action == "save" else ""
         return render_page(attempt, current, posted=request.form, errors=errors, warning=warning)
