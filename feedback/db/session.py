@@ -12,7 +12,9 @@ option-engine behind ``writer`` shares them):
 * ``journal_mode=WAL``: readers and one writer work at the same time; a long export does not
   block submissions. Checked, because some network filesystems silently refuse WAL.
 * ``busy_timeout`` (``FEEDBACK_SQLITE_BUSY_TIMEOUT_MS``, default 15 s): how long a writer queues
-  for the write lock before failing.
+  for the write lock before failing. The app's own writers queue first on a file lock beside the
+  database (:mod:`feedback.db.write_lock`), which wakes the next writer at once instead of after
+  SQLite's busy-handler sleeps; SQLite's lock and timeout still guard against other programs.
 * ``foreign_keys=ON``: SQLite ignores foreign keys unless asked, and orphan answers must be
   impossible.
 * ``synchronous`` (``FEEDBACK_SQLITE_SYNCHRONOUS``): ``NORMAL`` (default) never loses or corrupts
@@ -38,12 +40,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..config import Settings
+from .write_lock import WriteLock
+
+# The writers' queue of each file-backed SQLite engine made by make_engine (see write_lock.py).
+_WRITE_LOCKS: WeakKeyDictionary[Engine, WriteLock] = WeakKeyDictionary()
 
 #: The ``synchronous`` levels we accept; OFF trades corruption on power loss for speed.
 SQLITE_SYNCHRONOUS = ("NORMAL", "FULL", "EXTRA")
@@ -117,6 +124,9 @@ def make_engine(settings: Settings, url: str | None = None) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)  # type: ignore[arg-type]
         engine = create_engine(url, connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000})
         _sqlite_events(engine, settings, in_memory)
+        if not in_memory:
+            lock_file = Path(f"{database}.write-lock")
+            _WRITE_LOCKS[engine] = WriteLock(lock_file, settings.sqlite_busy_timeout_ms / 1000)
         return engine
     connect_args = (
         {"options": f"-csearch_path={settings.database_schema}"} if settings.database_schema else {}
@@ -140,6 +150,7 @@ class Database:
         # ``begin`` listener looks at the option.
         write_bind = engine.execution_options(**{IMMEDIATE: True}) if self.is_sqlite else engine
         self.writer: sessionmaker[Session] = sessionmaker(write_bind, expire_on_commit=False)
+        self.write_lock = _WRITE_LOCKS.get(engine)
 
     @property
     def is_sqlite(self) -> bool:
@@ -153,7 +164,13 @@ class Database:
         write lock could not be had within ``busy_timeout``, ``IntegrityError`` at COMMIT for a
         deferred constraint); in every case nothing of the block is stored.
         """
-        with self.writer.begin() as session:
+        if self.write_lock is None:
+            with self.writer.begin() as session:
+                yield session
+            return
+        # Queue behind other writers first (woken at once, not after SQLite's busy sleeps), then
+        # take SQLite's own lock with BEGIN IMMEDIATE; released after COMMIT or ROLLBACK.
+        with self.write_lock.held(), self.writer.begin() as session:
             yield session
 
     @contextmanager

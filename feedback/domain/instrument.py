@@ -219,6 +219,12 @@ class Instrument:
             found.setdefault(q.name, q)  # the first of a name, as the old linear search returned
         return found
 
+    @cached_property
+    def memo(self) -> dict[object, object]:
+        """A place for callers to keep what they derive from this instrument, which never
+        changes once built (the web layer keeps each page's form class here)."""
+        return {}
+
     def questions(self) -> list[Question]:
         return list(self._questions)
 

@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..db import Activity, Answer, Case, Instrument, InstrumentVersion, Question, Response
+from ..db import Activity, Case, Instrument, InstrumentVersion, Response
 from ..db.base import utcnow
 from ..domain import serialise
 from ..domain.answers import (
@@ -43,7 +43,7 @@ from ..domain.answers import (
 )
 from ..domain.instrument import INTERVIEWER_KINDS, NO_RESPONDENT_KINDS, Page
 from ..domain.instrument import Instrument as InstrumentModel
-from .responses import question_ids, skipped_inputs, write_answers
+from .responses import StoredRow, question_ids, skipped_inputs, stored_rows, write_answers
 
 RawAnswers = dict[str, str | list[str]]
 
@@ -240,24 +240,30 @@ def load_attempt(session: Session, slug: str, resume_token: str, *, for_update: 
 
 def stored_answers(session: Session, attempt: Attempt) -> RawAnswers:
     """The response's answers as text, as a form would post them (lists for select_multiple)."""
-    rows = session.execute(
-        select(Question.name, Question.type, Answer.value)
-        .join(Question, Question.id == Answer.question_id)
-        .where(Answer.response_id == attempt.response.id)
-        .order_by(Answer.id)
-    ).all()
+    return _as_raw(session, attempt, stored_rows(session, attempt.response.id))
+
+
+def _as_raw(session: Session, attempt: Attempt, rows: Mapping[int, list[StoredRow]]) -> RawAnswers:
+    names = {qid: name for name, qid in question_ids(session, attempt.response.version_id).items()}
     raw: RawAnswers = {}
-    for name, qtype, value in rows:
+    for qid, values in rows.items():
+        name = names.get(qid)
+        if name is None:
+            continue
+        qtype = attempt.model.question(name).type
         if qtype == "select_multiple":
-            codes = raw.setdefault(name, [])
-            assert isinstance(codes, list)
-            codes.append(value)
+            raw[name] = [value for value, _code, _number in values]
         elif qtype != "calculate":
-            raw[name] = value
+            raw[name] = values[-1][0]
     return raw
 
 
-def _store(session: Session, attempt: Attempt, checked: CheckedAnswers) -> None:
+def _store(
+    session: Session,
+    attempt: Attempt,
+    checked: CheckedAnswers,
+    existing: Mapping[int, list[StoredRow]] | None = None,
+) -> None:
     response = attempt.response
     ids = question_ids(session, response.version_id)
     write_answers(
@@ -268,6 +274,7 @@ def _store(session: Session, attempt: Attempt, checked: CheckedAnswers) -> None:
         ids,
         replace=True,
         skipped=skipped_inputs(attempt.model, checked),
+        existing=existing,
     )
     counts = {
         "answered": checked.answered,
@@ -297,9 +304,10 @@ def save_page(
     """
     if attempt.complete:
         return check_answers(attempt.model, stored_answers(session, attempt), enforce_required=False)
-    merged = merge_page(stored_answers(session, attempt), page, posted)
+    existing = stored_rows(session, attempt.response.id)  # read once: to merge, and to diff
+    merged = merge_page(_as_raw(session, attempt, existing), page, posted)
     checked = check_answers(attempt.model, merged, only=page_names(page), enforce_required=enforce_required)
-    _store(session, attempt, checked)
+    _store(session, attempt, checked, existing)
     return checked
 
 

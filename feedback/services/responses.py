@@ -59,6 +59,7 @@ def write_answers(
     *,
     replace: bool = False,
     skipped: Iterable[str] | None = None,
+    existing: Mapping[int, list[StoredRow]] | None = None,
 ) -> None:
     """Insert (or, with ``replace``, rewrite) a response's answers in one executemany.
 
@@ -66,10 +67,15 @@ def write_answers(
     they are stored in ``skipped_questions`` so summaries can count "not shown" apart from
     "missing". Pass it whenever the answers come from :func:`check_answers`; with ``replace``
     the old skip rows are rewritten too (``None`` leaves them as they were).
+
+    ``existing`` (with ``replace``): the response's stored answer rows by question id, as the
+    caller has just read them in this transaction (:func:`stored_rows`). Then only the questions
+    whose answers differ are deleted and inserted again: a page POST otherwise rewrote every
+    answer of every page it did not change.
     """
     # Staff rewriting answers (an actor is set) leaves a before/after entry in the audit trail.
     audit_before = audit.answers_before_edit(session, response_id) if replace else None
-    if replace:
+    if replace and existing is None:
         session.execute(delete(Answer).where(Answer.response_id == response_id))
     if skipped is not None:
         if replace:
@@ -93,10 +99,44 @@ def write_answers(
                     "number": number,
                 }
             )
-    if rows:
-        session.execute(insert(Answer.__table__), rows)  # Core executemany: no ORM bulk step
+    written = rows
+    if replace and existing is not None:
+        written = _changed_rows(session, response_id, rows, existing)
+    if written:
+        session.execute(insert(Answer.__table__), written)  # Core executemany: no ORM bulk step
     if audit_before is not None:
         audit.record_answer_edit(session, response_id, audit_before, rows, ids)
+
+
+StoredRow = tuple[str, "str | None", "float | None"]  # value, code, number of one answer row
+
+
+def stored_rows(session: Session, response_id: int) -> dict[int, list[StoredRow]]:
+    """The response's answer rows by question id, in the order they were written."""
+    found: dict[int, list[StoredRow]] = {}
+    for qid, value, code, number in session.execute(
+        select(Answer.question_id, Answer.value, Answer.code, Answer.number)
+        .where(Answer.response_id == response_id)
+        .order_by(Answer.id)
+    ):
+        found.setdefault(qid, []).append((value, code, number))
+    return found
+
+
+def _changed_rows(
+    session: Session, response_id: int, rows: list[dict[str, object]], existing: Mapping[int, list[StoredRow]]
+) -> list[dict[str, object]]:
+    """Delete the answers of questions whose rows differ from ``rows``; return the rows to insert."""
+    new: dict[int, list[StoredRow]] = {}
+    for row in rows:
+        new.setdefault(row["question_id"], []).append((row["value"], row["code"], row["number"]))  # type: ignore[arg-type]
+    changed = {qid for qid in new.keys() | existing.keys() if new.get(qid) != existing.get(qid)}
+    stale = [qid for qid in changed if qid in existing]
+    if stale:
+        session.execute(
+            delete(Answer).where(Answer.response_id == response_id, Answer.question_id.in_(stale))
+        )
+    return [row for row in rows if row["question_id"] in changed]
 
 
 def skipped_inputs(model: InstrumentModel, checked: CheckedAnswers) -> list[str]:

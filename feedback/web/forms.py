@@ -73,7 +73,20 @@ def _unbound(question: Question, choices: list[SelectChoice]) -> Any:
 
 
 def page_form_class(model: Instrument, page: Page, language: str | None = None) -> type[BaseForm]:
-    """A form class for one page: a field per input question, every option of its list."""
+    """A form class for one page: a field per input question, every option of its list.
+
+    Made once per instrument version, page and language and kept on the model (unbound fields
+    are templates WTForms copies for every form, so one class serves every request)."""
+    # Keyed by the page's input questions, not its index: staff entry forms use one whole-
+    # instrument page numbered 0 like the first page.
+    key = ("page_form_class", tuple(q.name for q in page.questions() if q.is_input), language)
+    found = model.memo.get(key)
+    if found is None:
+        found = model.memo[key] = _page_form_class(model, page, language)
+    return found  # type: ignore[return-value]
+
+
+def _page_form_class(model: Instrument, page: Page, language: str | None) -> type[BaseForm]:
     fields = []
     for question in page.questions():
         if question.is_input:
