@@ -49,6 +49,11 @@ class WriteLock:
             self._pid = os.getpid()
         return self._fd
 
+    def close(self) -> None:
+        if self._fd is not None and self._pid == os.getpid():
+            os.close(self._fd)
+        self._fd = None
+
     def _locked(self) -> OperationalError:
         reason = f"database is locked (waited {self.timeout:g} s for the write lock)"
         return OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError(reason))

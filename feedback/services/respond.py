@@ -26,7 +26,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -210,25 +210,28 @@ def start_response(
     return response
 
 
+# Built once: every respondent request runs it, and building it cost more than running it.
+_ATTEMPT = (
+    select(Response, Instrument, InstrumentVersion.digest)
+    .join(Instrument, Instrument.id == Response.instrument_id)
+    .join(InstrumentVersion, InstrumentVersion.id == Response.version_id)
+    .where(
+        Response.resume_token == bindparam("token"),
+        Instrument.slug == bindparam("slug"),
+        Response.deleted_at.is_(None),
+    )
+)
+_ATTEMPT_FOR_UPDATE = _ATTEMPT.with_for_update(of=Response)
+
+
 def load_attempt(session: Session, slug: str, resume_token: str, *, for_update: bool = False) -> Attempt:
     """The response behind a resume link, with its instrument version's model.
 
     One query for the response, its instrument and its version's digest. ``for_update`` locks the
     response row only (``OF responses``): locking the joined instrument row too would make every
     respondent's POST to that instrument wait for the others on PostgreSQL."""
-    query = (
-        select(Response, Instrument, InstrumentVersion.digest)
-        .join(Instrument, Instrument.id == Response.instrument_id)
-        .join(InstrumentVersion, InstrumentVersion.id == Response.version_id)
-        .where(
-            Response.resume_token == resume_token,
-            Instrument.slug == slug,
-            Response.deleted_at.is_(None),
-        )
-    )
-    if for_update:
-        query = query.with_for_update(of=Response)
-    row = session.execute(query).first()
+    query = _ATTEMPT_FOR_UPDATE if for_update else _ATTEMPT
+    row = session.execute(query, {"token": resume_token, "slug": slug}).first()
     if row is None:
         raise FormNotFound("response")
     response, instrument, digest = row

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from ..db import Answer, Instrument, InstrumentVersion, Question, Response, SkippedQuestion
@@ -111,14 +111,17 @@ def write_answers(
 StoredRow = tuple[str, "str | None", "float | None"]  # value, code, number of one answer row
 
 
+_STORED_ROWS = (
+    select(Answer.question_id, Answer.value, Answer.code, Answer.number)
+    .where(Answer.response_id == bindparam("response_id"))
+    .order_by(Answer.id)
+)
+
+
 def stored_rows(session: Session, response_id: int) -> dict[int, list[StoredRow]]:
     """The response's answer rows by question id, in the order they were written."""
     found: dict[int, list[StoredRow]] = {}
-    for qid, value, code, number in session.execute(
-        select(Answer.question_id, Answer.value, Answer.code, Answer.number)
-        .where(Answer.response_id == response_id)
-        .order_by(Answer.id)
-    ):
+    for qid, value, code, number in session.execute(_STORED_ROWS, {"response_id": response_id}):
         found.setdefault(qid, []).append((value, code, number))
     return found
 
