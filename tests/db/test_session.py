@@ -145,8 +145,7 @@ def test_postgres_urls_use_psycopg(settings: Settings) -> None:
     engine = make_engine(settings, "postgres://u:p@127.0.0.1:1/x")
     assert engine.url.drivername == "postgresql+psycopg"
     pool: Any = engine.pool
-    expected = (settings.pool_size, settings.max_overflow, True)
-    assert (pool.size(), pool._max_overflow, pool._pre_ping) == expected
+    assert (pool.size(), pool._max_overflow) == (settings.pool_size, settings.max_overflow)
     engine.dispose()
 
 
@@ -204,4 +203,26 @@ def test_a_lock_timeout_fails_cleanly_and_the_pool_recovers(settings: Settings) 
     assert marker_counts(database) == {"next": 1}
     with database.read() as session:
         assert session.scalar(select(func.count()).select_from(Response)) == 1
+    database.dispose()
+
+
+@pytest.mark.skipif(not PG, reason="PostgreSQL only: SQLite has no server to lose connections to")
+def test_an_idle_connection_killed_by_the_server_is_replaced_before_use(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from feedback.db import session as session_module
+
+    database = Database(make_engine(settings))
+    with database.engine.connect() as connection:
+        victim = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    outsider = make_engine(settings)
+    with outsider.connect() as killer:  # as a database restart or a firewall would
+        killer.exec_driver_sql(f"SELECT pg_terminate_backend({int(victim)})")
+        killer.commit()
+    outsider.dispose()
+    monkeypatch.setattr(session_module, "PING_IDLE_AFTER", 0.0)  # every pooled connection is "idle"
+    for _ in range(3):  # whichever connection the pool hands out, the query works
+        with database.read() as session:
+            assert session.scalar(text("SELECT 1")) == 1
+            assert session.scalar(text("SELECT pg_backend_pid()")) != victim
     database.dispose()
