@@ -117,3 +117,29 @@ def count_selects(db: Database) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(db.engine, "before_cursor_execute", _seen)
+
+
+def responses_in_waves(db: Database) -> None:
+    """Wave 1 invites two people (both answer "very useful"), wave 2 reminds them, wave 3
+    invites a third (who answers "not very useful"); one more response came uninvited."""
+    from datetime import date
+
+    from feedback.db import Case, Contact
+    from feedback.services.contacts import create_cases
+    from feedback.services.invitations import create_wave
+
+    with db.write() as session:
+        instrument = session.scalars(select(Instrument).where(Instrument.slug == SLUG)).one()
+        people = [Contact(project_id=instrument.project_id, email=f"w{i}@example.org") for i in range(3)]
+        session.add_all(people)
+        session.flush()
+        create_cases(session, instrument, [p.id for p in people[:2]])
+        create_wave(session, instrument, kind="invitation", sent_on=date(2026, 2, 2))
+        create_wave(session, instrument, kind="reminder", sent_on=date(2026, 2, 9))
+        create_cases(session, instrument, [people[2].id])
+        create_wave(session, instrument, kind="invitation", sent_on=date(2026, 2, 16))
+        cases = {c: k for c, k in session.execute(select(Case.contact_id, Case.id))}
+        ids = [p.id for p in people]
+    for i, answer in ((0, "very"), (1, "very"), (2, "not_very")):
+        record(db, [{"useful": answer}], case_id=cases[ids[i]], contact_id=ids[i])
+    record(db, [{"useful": "ambivalent"}])

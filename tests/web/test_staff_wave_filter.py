@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
-from analysis_web_support import SLUG, load_form, record, signed_in, text_of
+from analysis_web_support import SLUG, load_form, responses_in_waves, signed_in, text_of
 from flask.testing import FlaskClient
-from sqlalchemy import select
 from staff_helpers import fast_hashing as fast_hashing  # noqa: F401 -- fixture used via pytestmark
 
-from feedback.db import Case, Contact, Instrument
 from feedback.db.session import Database
-from feedback.services.contacts import create_cases
-from feedback.services.invitations import create_wave
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 URL = f"/staff/projects/pilot/summaries?instrument={SLUG}"
@@ -22,24 +17,9 @@ URL = f"/staff/projects/pilot/summaries?instrument={SLUG}"
 
 @pytest.fixture
 def viewer(client: FlaskClient, db: Database, tmp_path: Path) -> FlaskClient:
-    """Wave 1 invites two people (both answer "very useful"), wave 2 reminds them, wave 3
-    invites a third (who answers "not very useful"); one more response came uninvited."""
+    """The responses of :func:`responses_in_waves` (waves 1 and 3 invite, 2 reminds)."""
     load_form(db, tmp_path)
-    with db.write() as session:
-        instrument = session.scalars(select(Instrument).where(Instrument.slug == SLUG)).one()
-        people = [Contact(project_id=instrument.project_id, email=f"w{i}@example.org") for i in range(3)]
-        session.add_all(people)
-        session.flush()
-        create_cases(session, instrument, [p.id for p in people[:2]])
-        create_wave(session, instrument, kind="invitation", sent_on=date(2026, 2, 2))
-        create_wave(session, instrument, kind="reminder", sent_on=date(2026, 2, 9))
-        create_cases(session, instrument, [people[2].id])
-        create_wave(session, instrument, kind="invitation", sent_on=date(2026, 2, 16))
-        cases = {c: k for c, k in session.execute(select(Case.contact_id, Case.id))}
-        ids = [p.id for p in people]
-    for i, answer in ((0, "very"), (1, "very"), (2, "not_very")):
-        record(db, [{"useful": answer}], case_id=cases[ids[i]], contact_id=ids[i])
-    record(db, [{"useful": "ambivalent"}])
+    responses_in_waves(db)
     return signed_in(client, db, "viewer@example.org", "viewer")
 
 
