@@ -142,3 +142,8 @@ def text_answer_counts(
             .group_by(Question.name)
         ).all()
     )
+
+
+def theme_usage(session: Session, theme_id: int) -> int:
+    """How many answers carry the theme (what deleting it would take off)."""
+    return session.scalar(select(func.count()).where(AnswerTheme.theme_id == theme_id)) or 0

@@ -90,7 +90,14 @@ def test_codebook_changes_are_on_the_instrument_trail_and_its_csv(
     theme = theme_ids(db)["Networking"]
     post(evaluator, "/coding", {"shown": [answers[0]], f"themes-{answers[0]}": [theme]})
     post(evaluator, "/themes/rename", {"theme": theme, "label": "Networks"})
-    page = post(evaluator, "/themes/delete", {"theme": theme})
+    # The Delete button asks first, saying what would be lost; nothing is deleted yet.
+    form = {"csrf_token": token_of(evaluator, PAGE), "instrument": SLUG, "question": "comments"}
+    form["theme"] = theme
+    asked = evaluator.post(f"{BASE}/themes/delete", data=form)
+    assert asked.status_code == 200
+    assert "Delete the theme ‘Networks’? It is on 1 answer(s)" in text_of(asked.get_data(as_text=True))
+    assert theme_ids(db) == {"Networks": theme}
+    page = post(evaluator, "/themes/delete", {"theme": theme, "confirm": "yes"})
     assert "Theme 'Networks' deleted; it was taken off 1 answer(s)." in page
     assert theme_ids(db) == {}
     with db.read() as session:
@@ -131,7 +138,7 @@ def test_deleting_a_theme_needs_an_evaluator_and_the_csrf_token(
     theme = theme_ids(db)["Networking"]
     forged = evaluator.post(f"{BASE}/themes/delete", data={"instrument": SLUG, "theme": theme})
     assert forged.status_code == 400
-    page = post(evaluator, "/themes/delete", {"theme": theme + 100})
+    page = post(evaluator, "/themes/delete", {"theme": theme + 100, "confirm": "yes"})
     assert "That theme no longer exists; reload the page" in page
     for odd in ("9" * 40, "-1", ""):
         refused = evaluator.post(
@@ -143,7 +150,7 @@ def test_deleting_a_theme_needs_an_evaluator_and_the_csrf_token(
     assert f"{BASE}/themes/delete" not in viewer.get(PAGE).get_data(as_text=True)  # no button
     refused = viewer.post(
         f"{BASE}/themes/delete",
-        data={"csrf_token": token_of(viewer, PAGE), "instrument": SLUG, "theme": theme},
+        data={"csrf_token": token_of(viewer, PAGE), "instrument": SLUG, "theme": theme, "confirm": "yes"},
     )
     assert refused.status_code == 404
     assert theme_ids(db) == {"Networking": theme}

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ...db import Instrument, Project
 from ...db.app import get_db, get_session
-from ...db.coding import answer_codes, tags_of, text_answer_rows
+from ...db.coding import Theme, answer_codes, tags_of, text_answer_rows, theme_usage
 from ...db.summary_queries import ResponseFilter
 from ...export.tables import pseudonym
 from ...services import coding
@@ -174,10 +174,30 @@ def free_text_rename_theme(project: Project) -> ResponseReturnValue:
 @bp.post("/projects/<slug>/free-text/themes/delete")
 @require_project_role("evaluator")
 def free_text_delete_theme(project: Project) -> ResponseReturnValue:
-    """Delete a theme from the codebook and from every answer coded with it (all in the trail)."""
+    """Delete a theme from the codebook and from every answer coded with it (all in the trail).
+
+    Two steps, without JavaScript: the Delete button posts here and gets a page saying how many
+    answers carry the theme; only its "Yes, delete" (``confirm=yes``) deletes."""
     instrument = _posted_instrument(project)
     question = request.form.get("question", "")
     theme_id = _posted_theme_id()
+    if request.form.get("confirm") != "yes":
+        session = get_session()
+        theme = session.get(Theme, theme_id)
+        if theme is None or theme.instrument_id != instrument.id:
+            flash("That theme no longer exists; reload the page", "error")
+            return _back(project, instrument.slug, question, request.form.get("page", "1"))
+        tagged = theme_usage(session, theme_id)
+        return render_template(
+            "staff/delete_theme.html",
+            project=project,
+            instrument=instrument,
+            theme=theme,
+            tagged=tagged,
+            question=question,
+            page=request.form.get("page", "1"),
+            page_title=f"Delete the theme {theme.label}",
+        )
     try:
         with get_db().write() as session:
             deleted = coding.delete_theme(session, _in(session, instrument), theme_id)
