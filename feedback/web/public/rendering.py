@@ -21,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 from ...config import Settings
 from ...db import Activity, Instrument
 from ...db.app import get_session
-from ...domain.answers import check_answers, merge_page, visible_pages
+from ...domain.answers import CheckedAnswers, check_answers, merge_page, visible_pages
 from ...domain.instrument import Instrument as InstrumentModel
 from ...domain.instrument import Page
 from ...services.respond import Attempt, new_token, stored_answers
@@ -150,12 +150,14 @@ def render_page(
     status: int = 200,
     key: str = "",
     stored: Mapping[str, object] | None = None,
+    checked: CheckedAnswers | None = None,
 ) -> Rendered:
     """One page of questions: stored answers, or what was just posted when re-showing it.
 
     ``key`` is the page's submission key (a fresh one unless given): a page shown again after
     errors or a conflict gets a new key, so pressing Continue on it counts as a new POST.
-    ``stored`` saves reading the answers again when the caller has just read them."""
+    ``stored`` (and ``checked``, the stored answers checked) save reading and checking the
+    answers again when the caller has just done it."""
     model = attempt.model
     language = language_of(model)
     if stored is None:
@@ -167,7 +169,8 @@ def render_page(
     else:
         form = form_class(data=stored)
         scope_raw = stored
-    checked = check_answers(model, scope_raw, enforce_required=False)
+    if checked is None or posted is not None:
+        checked = check_answers(model, scope_raw, enforce_required=False)
     translated = {name: _(text) for name, text in (errors or {}).items()}
     ctx = PageContext(model, page, checked.shown, checked.values, translated, language)
     views = question_views(ctx, form)

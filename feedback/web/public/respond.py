@@ -124,7 +124,7 @@ def page(slug: str, token: str, number: int) -> ViewResult:
     if not page_shown(current, checked):  # the rules skip this page now: go on to the next
         later = [p.index for p in visible_pages(attempt.model, checked) if p.index > current.index]
         return _go(slug, token, later[0] if later else None)
-    return render_page(attempt, current, stored=stored)
+    return render_page(attempt, current, stored=stored, checked=checked)
 
 
 def _page_key() -> tuple[str, str, list[str]]:
