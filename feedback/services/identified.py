@@ -23,15 +23,21 @@ class NotAllowed(PermissionError):
     """The user may not see names and e-mail addresses for (some of) these instruments."""
 
 
+def identify_allowed(user: User, grant: ProjectRole | None) -> bool:
+    """The rule, in one place (the staff pages' access check uses it too): admins, and
+    evaluators whose role in the project carries ``can_identify``."""
+    return user.is_admin or bool(grant and grant.role == "evaluator" and grant.can_identify)
+
+
 def may_identify(session: Session, user: User, project_id: int | None) -> bool:
-    if user.is_admin:
-        return True
-    if project_id is None or not user.active:
+    if not user.active:
         return False
+    if project_id is None:
+        return user.is_admin
     grant = session.scalar(
         select(ProjectRole).where(ProjectRole.user_id == user.id, ProjectRole.project_id == project_id)
     )
-    return bool(grant and grant.role == "evaluator" and grant.can_identify)
+    return identify_allowed(user, grant)
 
 
 def user_for_identified_export(session: Session, email: str) -> User:

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from ...db import Project
 from ...db.accounts import IdentifiedAccess, ProjectRole, User
 from ...db.app import get_db, get_session
+from ...services.identified import identify_allowed
 
 ABILITIES: dict[str, frozenset[str]] = {
     "viewer": frozenset({"member", "viewer"}),
@@ -66,7 +67,7 @@ def access_to(user: User, project: Project) -> ProjectAccess | None:
         project=project,
         role=grant.role if grant else None,
         is_admin=user.is_admin,
-        can_identify=user.is_admin or bool(grant and grant.role == "evaluator" and grant.can_identify),
+        can_identify=identify_allowed(user, grant),
     )
 
 
