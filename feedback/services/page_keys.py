@@ -82,6 +82,9 @@ def previous(
     return Conflict()
 
 
+_INSERT = insert(PageSubmission.__table__)
+
+
 def record(session: Session, key: str, response_id: int, page: int, digest: str, location: str) -> None:
     """Remember that the POST with ``key`` was accepted and redirected to ``location``.
 
@@ -90,6 +93,6 @@ def record(session: Session, key: str, response_id: int, page: int, digest: str,
     """
     values = {"key": key, "response_id": response_id, "page": page, "digest": digest, "location": location}
     try:
-        session.execute(insert(PageSubmission.__table__), [values])
+        session.connection().execute(_INSERT, [values])
     except IntegrityError as exc:
         raise KeyTaken(key) from exc

@@ -43,7 +43,7 @@ from ..domain.answers import (
 )
 from ..domain.instrument import INTERVIEWER_KINDS, NO_RESPONDENT_KINDS, Page
 from ..domain.instrument import Instrument as InstrumentModel
-from .responses import StoredRow, question_ids, skipped_inputs, stored_rows, write_answers
+from .responses import Stored, StoredRow, question_ids, skipped_inputs, stored_rows, write_answers
 
 RawAnswers = dict[str, str | list[str]]
 
@@ -222,6 +222,16 @@ _ATTEMPT = (
     )
 )
 _ATTEMPT_FOR_UPDATE = _ATTEMPT.with_for_update(of=Response)
+_responses = Response.__table__
+_UPDATE_COUNTS = (
+    update(_responses)
+    .where(_responses.c.id == bindparam("rid"))
+    .values(
+        answered=bindparam("new_answered"),
+        applicable=bindparam("new_applicable"),
+        updated_at=bindparam("new_updated_at"),
+    )
+)
 
 
 def load_attempt(session: Session, slug: str, resume_token: str, *, for_update: bool = False) -> Attempt:
@@ -243,7 +253,7 @@ def load_attempt(session: Session, slug: str, resume_token: str, *, for_update: 
 
 def stored_answers(session: Session, attempt: Attempt) -> RawAnswers:
     """The response's answers as text, as a form would post them (lists for select_multiple)."""
-    return _as_raw(session, attempt, stored_rows(session, attempt.response.id))
+    return _as_raw(session, attempt, stored_rows(session, attempt.response.id).answers)
 
 
 def _as_raw(session: Session, attempt: Attempt, rows: Mapping[int, list[StoredRow]]) -> RawAnswers:
@@ -265,7 +275,7 @@ def _store(
     session: Session,
     attempt: Attempt,
     checked: CheckedAnswers,
-    existing: Mapping[int, list[StoredRow]] | None = None,
+    existing: Stored | None = None,
 ) -> None:
     response = attempt.response
     ids = question_ids(session, response.version_id)
@@ -284,9 +294,10 @@ def _store(
         "applicable": applicable_inputs(attempt.model, checked),
         "updated_at": utcnow(),
     }
-    # One Core UPDATE, then the loaded object told the new values as already stored: the ORM's
-    # unit-of-work flush cost as much as writing every answer (profiled on a page POST).
-    session.execute(update(Response.__table__).where(Response.__table__.c.id == response.id).values(**counts))
+    # One prebuilt Core UPDATE, then the loaded object told the new values as already stored: the
+    # ORM's unit-of-work flush cost as much as writing every answer (profiled on a page POST).
+    params = {"rid": response.id, **{f"new_{name}": value for name, value in counts.items()}}
+    session.connection().execute(_UPDATE_COUNTS, params)
     for name, value in counts.items():
         set_committed_value(response, name, value)
 
@@ -308,7 +319,7 @@ def save_page(
     if attempt.complete:
         return check_answers(attempt.model, stored_answers(session, attempt), enforce_required=False)
     existing = stored_rows(session, attempt.response.id)  # read once: to merge, and to diff
-    merged = merge_page(_as_raw(session, attempt, existing), page, posted)
+    merged = merge_page(_as_raw(session, attempt, existing.answers), page, posted)
     checked = check_answers(attempt.model, merged, only=page_names(page), enforce_required=enforce_required)
     _store(session, attempt, checked, existing)
     return checked

@@ -8,10 +8,11 @@ so a crash leaves all or nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, null, select, union_all
 from sqlalchemy.orm import Session
 
 from ..db import Answer, Instrument, InstrumentVersion, Question, Response, SkippedQuestion
@@ -59,7 +60,7 @@ def write_answers(
     *,
     replace: bool = False,
     skipped: Iterable[str] | None = None,
-    existing: Mapping[int, list[StoredRow]] | None = None,
+    existing: Stored | None = None,
 ) -> None:
     """Insert (or, with ``replace``, rewrite) a response's answers in one executemany.
 
@@ -68,21 +69,22 @@ def write_answers(
     "missing". Pass it whenever the answers come from :func:`check_answers`; with ``replace``
     the old skip rows are rewritten too (``None`` leaves them as they were).
 
-    ``existing`` (with ``replace``): the response's stored answer rows by question id, as the
-    caller has just read them in this transaction (:func:`stored_rows`). Then only the questions
-    whose answers differ are deleted and inserted again: a page POST otherwise rewrote every
-    answer of every page it did not change.
+    ``existing`` (with ``replace``): the response's stored answers and skips, as the caller has
+    just read them in this transaction (:func:`stored_rows`). Then only the questions whose
+    answers (or skip rows) differ are deleted and inserted again: a page POST otherwise rewrote
+    every answer of every page it did not change, and every skip row.
+
+    The statements are prebuilt Core statements run on the session's connection: on a page POST
+    the ORM's statement handling cost more than the database work (profiled).
     """
     # Staff rewriting answers (an actor is set) leaves a before/after entry in the audit trail.
     audit_before = audit.answers_before_edit(session, response_id) if replace else None
+    session.flush()  # the Core statements below bypass autoflush
+    connection = session.connection()
     if replace and existing is None:
-        session.execute(delete(Answer).where(Answer.response_id == response_id))
+        connection.execute(_DELETE_ALL_ANSWERS, {"rid": response_id})
     if skipped is not None:
-        if replace:
-            session.execute(delete(SkippedQuestion).where(SkippedQuestion.response_id == response_id))
-        skip_rows = [{"response_id": response_id, "question_id": ids[n]} for n in set(skipped) if n in ids]
-        if skip_rows:
-            session.execute(insert(SkippedQuestion.__table__), skip_rows)
+        _write_skips(connection, response_id, {ids[n] for n in skipped if n in ids}, replace, existing)
     rows = []
     for name, value in values.items():
         qid = ids.get(name)
@@ -101,9 +103,9 @@ def write_answers(
             )
     written = rows
     if replace and existing is not None:
-        written = _changed_rows(session, response_id, rows, existing)
+        written = _changed_rows(connection, response_id, rows, existing.answers)
     if written:
-        session.execute(insert(Answer.__table__), written)  # Core executemany: no ORM bulk step
+        connection.execute(_INSERT_ANSWERS, written)  # Core executemany: no ORM bulk step
     if audit_before is not None:
         audit.record_answer_edit(session, response_id, audit_before, rows, ids)
 
@@ -111,23 +113,63 @@ def write_answers(
 StoredRow = tuple[str, "str | None", "float | None"]  # value, code, number of one answer row
 
 
-_STORED_ROWS = (
-    select(Answer.question_id, Answer.value, Answer.code, Answer.number)
-    .where(Answer.response_id == bindparam("response_id"))
-    .order_by(Answer.id)
-)
+@dataclass(frozen=True)
+class Stored:
+    """A response's stored answer rows by question id (in the order written) and skipped ids."""
+
+    answers: dict[int, list[StoredRow]]
+    skipped: frozenset[int]
 
 
-def stored_rows(session: Session, response_id: int) -> dict[int, list[StoredRow]]:
-    """The response's answer rows by question id, in the order they were written."""
-    found: dict[int, list[StoredRow]] = {}
-    for qid, value, code, number in session.execute(_STORED_ROWS, {"response_id": response_id}):
-        found.setdefault(qid, []).append((value, code, number))
-    return found
+_answers, _skips = Answer.__table__, SkippedQuestion.__table__
+# Built once with bind parameters: building a statement per call cost more than running it.
+_STORED = union_all(
+    select(_answers.c.id, _answers.c.question_id, _answers.c.value, _answers.c.code, _answers.c.number)
+    .where(_answers.c.response_id == bindparam("rid")),
+    select(null(), _skips.c.question_id, null(), null(), null())
+    .where(_skips.c.response_id == bindparam("rid")),
+)  # fmt: skip
+_DELETE_ALL_ANSWERS = delete(_answers).where(_answers.c.response_id == bindparam("rid"))
+_DELETE_ANSWERS = _DELETE_ALL_ANSWERS.where(_answers.c.question_id.in_(bindparam("qids", expanding=True)))
+_INSERT_ANSWERS = insert(_answers)
+_DELETE_ALL_SKIPS = delete(_skips).where(_skips.c.response_id == bindparam("rid"))
+_DELETE_SKIPS = _DELETE_ALL_SKIPS.where(_skips.c.question_id.in_(bindparam("qids", expanding=True)))
+_INSERT_SKIPS = insert(_skips)
+
+
+def stored_rows(session: Session, response_id: int) -> Stored:
+    """The response's answer rows and skip rows, read in one query."""
+    answers: dict[int, list[tuple[int, StoredRow]]] = {}
+    skipped: set[int] = set()
+    session.flush()  # read through the connection, so autoflush would not run
+    for aid, qid, value, code, number in session.connection().execute(_STORED, {"rid": response_id}):
+        if aid is None:
+            skipped.add(qid)
+        else:
+            answers.setdefault(qid, []).append((aid, (value, code, number)))
+    ordered = {qid: [row for _aid, row in sorted(rows)] for qid, rows in answers.items()}
+    return Stored(ordered, frozenset(skipped))
+
+
+def _write_skips(
+    connection: Connection, response_id: int, new: set[int], replace: bool, existing: Stored | None
+) -> None:
+    """Store the skip rows ``new``: all of them, or with ``existing`` only the difference."""
+    if replace and existing is None:
+        connection.execute(_DELETE_ALL_SKIPS, {"rid": response_id})
+    old = existing.skipped if replace and existing is not None else frozenset()
+    if gone := old - new:
+        connection.execute(_DELETE_SKIPS, {"rid": response_id, "qids": sorted(gone)})
+    if added := new - old:
+        rows = [{"response_id": response_id, "question_id": qid} for qid in sorted(added)]
+        connection.execute(_INSERT_SKIPS, rows)
 
 
 def _changed_rows(
-    session: Session, response_id: int, rows: list[dict[str, object]], existing: Mapping[int, list[StoredRow]]
+    connection: Connection,
+    response_id: int,
+    rows: list[dict[str, object]],
+    existing: Mapping[int, list[StoredRow]],
 ) -> list[dict[str, object]]:
     """Delete the answers of questions whose rows differ from ``rows``; return the rows to insert."""
     new: dict[int, list[StoredRow]] = {}
@@ -136,9 +178,7 @@ def _changed_rows(
     changed = {qid for qid in new.keys() | existing.keys() if new.get(qid) != existing.get(qid)}
     stale = [qid for qid in changed if qid in existing]
     if stale:
-        session.execute(
-            delete(Answer).where(Answer.response_id == response_id, Answer.question_id.in_(stale))
-        )
+        connection.execute(_DELETE_ANSWERS, {"rid": response_id, "qids": sorted(stale)})
     return [row for row in rows if row["question_id"] in changed]
 
 

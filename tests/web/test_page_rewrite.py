@@ -7,7 +7,7 @@ from flask.testing import FlaskClient
 from respond_support import answer, start
 from sqlalchemy import select
 
-from feedback.db import Answer, Question
+from feedback.db import Answer, Question, SkippedQuestion
 from feedback.db.session import Database
 
 SLUG = "crisp-web-survey"
@@ -54,3 +54,35 @@ def test_unchanged_answers_keep_their_rows_and_changed_ones_are_replaced(
     # An answer cleared: its row goes.
     answer(client, page_2, {"activities": ["action_learning", "light_lunch"]})
     assert "expectations_met" not in rows(db)
+
+
+def skips(db: Database) -> set[str]:
+    with db.read() as session:
+        return set(
+            session.scalars(
+                select(Question.name).join(SkippedQuestion, SkippedQuestion.question_id == Question.id)
+            )
+        )
+
+
+def test_skip_rows_follow_the_rules_as_answers_change(client: FlaskClient, loaded_forms, db: Database) -> None:
+    """Skip rows are rewritten by difference, and always match what the rules hide."""
+    url = start(client, f"/f/{SLUG}")
+    answer(client, url, PAGE_1)
+    first = skips(db)
+    assert {"org_type_other", "primary_work_other", "location_other"} <= first
+    assert "useful_rise" in first  # page 3 asks about RISE only if it was ticked on page 2
+
+    # "Other" organisation: its follow-up is shown now, so its skip row goes; the rest stay.
+    answer(client, url, {**PAGE_1, "org_type": "other", "org_type_other": "A housing trust"})
+    assert skips(db) == first - {"org_type_other"}
+
+    # RISE ticked on page 2: its usefulness question is no longer skipped.
+    page_2 = url.replace("/p/1", "/p/2")
+    answer(client, page_2, {"activities": ["rise"], "expectations_met": "partly"})
+    assert "useful_rise" not in skips(db)
+
+    # Both undone: the skip rows come back, exactly as at the start.
+    answer(client, page_2, {"activities": ["taster_days"], "expectations_met": "partly"})
+    answer(client, url, PAGE_1)
+    assert skips(db) == first
