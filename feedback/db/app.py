@@ -28,7 +28,7 @@ def get_db() -> Database:
 def get_session() -> Session:
     """The request's read session (created on first use, closed at the end of the request)."""
     if "db_session" not in g:
-        g.db_session = get_db().reader()
+        g.db_session = get_db().request_reader()
     return g.db_session
 
 

@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
+import psycopg
 import pytest
 from recording import PG, SLUG, answers, load_event_form, marker_counts, sqlite_file, totals
 from sqlalchemy import Engine, event, func, insert, select, text
@@ -18,7 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from feedback.config import Settings
 from feedback.db import Answer, Base, Response
-from feedback.db.session import Database, DatabaseSettingsError, make_engine
+from feedback.db.session import Database, DatabaseSettingsError, ReadOnlySession, make_engine
 from feedback.services.instruments import get_instrument
 from feedback.services.responses import record_response
 
@@ -226,3 +227,40 @@ def test_an_idle_connection_killed_by_the_server_is_replaced_before_use(
             assert session.scalar(text("SELECT 1")) == 1
             assert session.scalar(text("SELECT pg_backend_pid()")) != victim
     database.dispose()
+
+
+def test_read_sessions_refuse_to_write(events_db: Database) -> None:
+    """A change made through a read session fails loudly and is never stored (with autocommit
+    reads on PostgreSQL it would otherwise be written at once, outside any transaction)."""
+    with events_db.write() as session:
+        record_response(session, get_instrument(session, SLUG), answers("kept"))
+    for factory in (events_db.reader, events_db.request_reader):
+        with factory() as session:
+            response = session.scalars(select(Response)).one()
+            response.status = "partial"
+            with pytest.raises(ReadOnlySession):
+                session.flush()
+            session.rollback()
+            session.add(Response(instrument_id=response.instrument_id, status="partial", mode="web"))
+            with pytest.raises(ReadOnlySession):
+                session.scalar(select(func.count()).select_from(Response))  # autoflush
+    with events_db.read() as session:
+        assert session.scalars(select(Response.status)).all() == ["complete"]
+    assert totals(events_db) == (1, 5)
+
+
+def test_a_requests_reads_hold_no_transaction_on_postgresql(events_db: Database) -> None:
+    """PostgreSQL: a page's reads send no BEGIN/ROLLBACK (two of a page GET's four round trips).
+    SQLite: the request keeps one deferred transaction, so all its reads see one snapshot."""
+    with events_db.request_reader() as session:
+        assert session.scalar(select(func.count()).select_from(Response)) == 0
+        dbapi = session.connection().connection.dbapi_connection
+        if PG:
+            assert dbapi.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        else:
+            assert dbapi.in_transaction
+    with events_db.read() as session:  # blocks that stream with server-side cursors keep one
+        session.scalar(select(func.count()).select_from(Response))
+        dbapi = session.connection().connection.dbapi_connection
+        idle = psycopg.pq.TransactionStatus.IDLE
+        assert dbapi.info.transaction_status != idle if PG else dbapi.in_transaction
