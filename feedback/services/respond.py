@@ -336,10 +336,12 @@ def submit(session: Session, attempt: Attempt) -> SubmitOutcome:
     """Check every answer and mark the response complete, once. Load ``attempt`` for update."""
     if attempt.complete:
         return SubmitOutcome(submitted=True, already=True)
-    checked = check_answers(attempt.model, stored_answers(session, attempt), enforce_required=True)
+    existing = stored_rows(session, attempt.response.id)
+    raw = _as_raw(session, attempt, existing.answers)
+    checked = check_answers(attempt.model, raw, enforce_required=True)
     if not checked.ok:
         return SubmitOutcome(submitted=False, already=False, checked=checked)
-    _store(session, attempt, checked)
+    _store(session, attempt, checked, existing)  # usually nothing differs: no answer is rewritten
     response = attempt.response
     now = utcnow()
     response.status = "complete"
