@@ -6,7 +6,7 @@ every write has exactly one transaction and nothing is committed implicitly at t
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, Response, current_app, g
 from sqlalchemy.orm import Session
 
 from ..config import Settings
@@ -17,8 +17,10 @@ EXTENSION = "feedback.db"
 
 def init_app(app: Flask) -> None:
     settings: Settings = app.config["FEEDBACK_SETTINGS"]
-    app.extensions[EXTENSION] = Database(make_engine(settings))
+    database = app.extensions[EXTENSION] = Database(make_engine(settings))
+    database.defer_checkpoints = True
     app.teardown_appcontext(_close_session)
+    app.after_request(_checkpoint_after_sending)
 
 
 def get_db() -> Database:
@@ -36,3 +38,13 @@ def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+def _checkpoint_after_sending(response: Response) -> Response:
+    """A due SQLite checkpoint runs once the response has gone out (``call_on_close``), so the
+    respondent whose POST made it due does not wait for it either."""
+    database = get_db()
+    if database.checkpoint_due:
+        database.checkpoint_due = False
+        response.call_on_close(database.checkpoint)
+    return response
