@@ -65,7 +65,9 @@ def skips(db: Database) -> set[str]:
         )
 
 
-def test_skip_rows_follow_the_rules_as_answers_change(client: FlaskClient, loaded_forms, db: Database) -> None:
+def test_skip_rows_follow_the_rules_as_answers_change(
+    client: FlaskClient, loaded_forms, db: Database
+) -> None:
     """Skip rows are rewritten by difference, and always match what the rules hide."""
     url = start(client, f"/f/{SLUG}")
     answer(client, url, PAGE_1)
