@@ -19,6 +19,8 @@ Three phases against that one server:
    third respondent posts one page twice (a resubmit: both must redirect to the same place);
    every tenth posts it a third time with another answer (must be refused, 409); every fifth
    journey is abandoned halfway. ``--think`` seconds (mean) pass between pages, as a person reads.
+   Respondents arrive within the first think time (each at a random moment of it), as people do,
+   rather than all in the same millisecond (``--burst``: all in the same instant, a harsher test).
 2. **Trivial GET** throughput: ``--threads`` clients fetch ``/healthz`` for ``--seconds``.
 3. **Page submission** throughput: the same number of clients each POST one 10-question page
    over and over (each POST with a fresh key, as after pressing Continue), for ``--seconds``.
@@ -156,16 +158,27 @@ def journey(client: Client, ledger: Ledger, n: int, j: int, think: float, label:
 
 
 def run_journeys(
-    port: int, respondents: int, duration: float, think: float, label: str, ledger: Ledger
+    port: int,
+    respondents: int,
+    duration: float,
+    think: float,
+    label: str,
+    ledger: Ledger,
+    burst: bool = False,
 ) -> Stats:
     """Each respondent starts journeys until ``duration`` is over (at least one each)."""
     stats = Stats()
     deadline = time.monotonic() + duration
     barrier = threading.Barrier(respondents)
+    # People arrive over a moment, not in one millisecond: each respondent's first request comes
+    # a random part of one think time after the start (all are active within the first second).
+    # ``burst``: all first requests at once, the harsher test.
+    arrivals = [0.0 if burst else random.uniform(0, think) for _ in range(respondents)]
 
     def respondent(n: int) -> None:
         client = Client(port, stats)
         barrier.wait()
+        time.sleep(arrivals[n])
         j = 0
         while j == 0 or time.monotonic() < deadline:
             try:
@@ -257,6 +270,7 @@ def run(
     seconds: float = 5.0,
     threads: int = 16,
     pg_url: str | None = None,
+    burst: bool = False,
 ) -> Report:
     """One full run against one database (SQLite, or PostgreSQL with ``pg_url``)."""
     label = f"L{secrets.token_hex(3)}"
@@ -268,7 +282,7 @@ def run(
             warm = run_journeys(port, 2 * workers, 0.0, 0.0, label + "w", ledger)
             ledger.warm_up = (len(ledger.started), len(ledger.completed))
             ledger.abandoned = ledger.resubmits = ledger.conflicts_refused = 0
-            journeys = run_journeys(port, respondents, duration, think, label, ledger)
+            journeys = run_journeys(port, respondents, duration, think, label, ledger, burst)
             journeys.errors[:0] = warm.errors
             # Alternating rounds, so a change in the machine's load (CI neighbours) affects both.
             # Another label keeps the throughput phase's answers out of the marker check.
@@ -278,7 +292,8 @@ def run(
                 submits.add(hammer(port, seconds / ROUNDS, threads, page_submitter("T" + label[1:], ledger)))
         problems = check_database(url, ledger)  # with the server stopped
     name = "PostgreSQL" if pg_url else "SQLite"
-    return Report(name, respondents, ledger, journeys, gets, submits, problems, created)
+    start = ", all starting at once" if burst else f", arriving within {think:g} s"
+    return Report(name, respondents, ledger, journeys, gets, submits, problems, created, start)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -293,6 +308,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=16, help="clients in the throughput phases")
     parser.add_argument("--pg", default=os.environ.get("FEEDBACK_TEST_DATABASE_URL", ""))
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument(
+        "--burst", action="store_true", help="every respondent's first request in the same instant"
+    )
     args = parser.parse_args(argv)
     if args.respondents > 1000 or args.duration > 600:
         parser.error("at most 1000 respondents and 600 seconds")
@@ -300,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     for pg in ([] if args.no_sqlite else [None]) + ([args.pg] if args.pg else []):
         report = run(
             respondents=args.respondents, duration=args.duration, think=args.think, workers=args.workers,
-            seconds=args.seconds, threads=args.threads, pg_url=pg,
+            seconds=args.seconds, threads=args.threads, pg_url=pg, burst=args.burst,
         )  # fmt: skip
         print("\n".join(report.lines()), flush=True)
         failed |= bool(report.problems or report.errors)

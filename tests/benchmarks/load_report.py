@@ -93,6 +93,7 @@ class Report:
     submits: Stats
     problems: list[str]
     created_tables: list[str]
+    start: str = ""  # how the respondents arrived, for the heading
 
     @property
     def p50(self) -> float:
@@ -125,7 +126,7 @@ class Report:
         gets, submits = self.gets.all_latencies(), self.submits.all_latencies()
         verdict = lambda ok: "PASS" if ok else "FAIL"  # noqa: E731
         lines = [
-            f"== {self.database}: {self.respondents} respondents for {j.elapsed:.1f} s",
+            f"== {self.database}: {self.respondents} respondents for {j.elapsed:.1f} s{self.start}",
             f"journeys: {len(led.started) - led.warm_up[0]} started, {submitted} submitted, "
             f"{led.abandoned} abandoned, {led.resubmits} resubmits answered alike, "
             f"{led.conflicts_refused} conflicting resubmits refused (and {led.warm_up[0]} warm-up journeys)",
