@@ -23,6 +23,7 @@ from feedback import create_app
 from feedback.config import Settings
 from feedback.db import Base
 from feedback.db.app import EXTENSION
+from feedback.db.migrate import record_head
 from feedback.db.session import Database
 from feedback.domain.loader import LoadedInstrument, find_files, load_file
 
@@ -74,6 +75,8 @@ def app(settings: Settings) -> Iterator[Flask]:
     app = create_app(settings)
     database: Database = app.extensions[EXTENSION]
     Base.metadata.create_all(database.engine)
+    with database.engine.begin() as connection:
+        record_head(connection)  # as `feedback db upgrade` leaves it (/healthz checks)
     yield app
     database.dispose()
 

@@ -106,7 +106,7 @@ def test_stylesheet_does_not_use_the_gov_uk_only_font() -> None:
 def test_health_check_reports_ok(client: FlaskClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "schema": "current"}
 
 
 def test_feedback_console_script_lists_the_commands(tmp_path: Path) -> None:

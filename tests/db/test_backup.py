@@ -13,7 +13,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from alembic.script import ScriptDirectory
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from recording import (
@@ -32,7 +31,7 @@ from sqlalchemy import text
 from feedback import create_app
 from feedback.config import Settings
 from feedback.db.app import EXTENSION
-from feedback.db.migrate import alembic_config
+from feedback.db.migrate import record_head
 from feedback.db.session import Database
 
 sqlite_only = pytest.mark.skipif(
@@ -42,10 +41,8 @@ sqlite_only = pytest.mark.skipif(
 
 def stamp(db: Database) -> None:
     """What ``feedback db upgrade`` leaves behind; the fixtures use create_all instead."""
-    (revision,) = ScriptDirectory.from_config(alembic_config()).get_heads()
     with db.write() as session:
-        session.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)"))
-        session.execute(text("INSERT INTO alembic_version VALUES (:v)"), {"v": revision})
+        record_head(session.connection())
 
 
 @pytest.fixture
@@ -253,6 +250,8 @@ def test_postgresql_users_are_pointed_at_pg_dump(settings: Settings, tmp_path: P
 def test_backup_of_an_unmigrated_database_says_to_migrate(
     db: Database, runner: FlaskCliRunner, settings: Settings, tmp_path: Path
 ) -> None:
+    with db.write() as session:  # tables made from the models, never migrated
+        session.execute(text("DROP TABLE alembic_version"))
     result = runner.invoke(args=["backup", "-o", str(tmp_path / "copies" / "b.db")])
     assert result.exit_code == 1
     assert f"{sqlite_file(settings)} has no schema version" in result.output

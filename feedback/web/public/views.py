@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 
 from ...db import Instrument, Programme, Project
 from ...db.app import get_session
+from ...db.migrate import schema_problem
 
 bp = Blueprint("public", __name__)
 
@@ -30,11 +32,21 @@ def index() -> str:
 
 @bp.get("/healthz")
 def healthz() -> tuple[dict[str, str], int]:
-    """Liveness and database check for load balancers."""
-    from sqlalchemy import text
+    """Liveness, database and schema check for load balancers.
 
+    One query, as cheap as ``SELECT 1``: the schema's revision. A worker whose database is
+    unreachable, not yet migrated, or at another revision than this code's reports 503, so a
+    balancer sends respondents only to machines that can store what they submit.
+    """
     try:
-        get_session().execute(text("SELECT 1"))
+        found = get_session().execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except DBAPIError as exc:
+        if "alembic_version" not in str(exc.orig):
+            return {"status": "error", "database": type(exc).__name__}, 503
+        found = None  # no such table: never migrated
     except Exception as exc:  # noqa: BLE001 - report any database failure as unhealthy
         return {"status": "error", "database": type(exc).__name__}, 503
-    return {"status": "ok", "database": "ok"}, 200
+    problem = schema_problem(found)
+    if problem:
+        return {"status": "error", "database": "ok", "schema": problem}, 503
+    return {"status": "ok", "database": "ok", "schema": "current"}, 200
