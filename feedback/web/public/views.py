@@ -41,9 +41,11 @@ def healthz() -> tuple[dict[str, str], int]:
     try:
         found = get_session().execute(text("SELECT version_num FROM alembic_version")).scalar()
     except DBAPIError as exc:
-        if "alembic_version" not in str(exc.orig):
+        message = str(exc.orig)
+        missing = "no such table" in message or "does not exist" in message  # SQLite, PostgreSQL
+        if not (missing and "alembic_version" in message):
             return {"status": "error", "database": type(exc).__name__}, 503
-        found = None  # no such table: never migrated
+        found = None  # never migrated
     except Exception as exc:  # noqa: BLE001 - report any database failure as unhealthy
         return {"status": "error", "database": type(exc).__name__}, 503
     problem = schema_problem(found)
