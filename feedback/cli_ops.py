@@ -89,20 +89,13 @@ def restore_command(backup: Path, yes: bool) -> None:
     if safety is not None:
         click.echo(f"the previous database is kept in {safety}")
     click.echo(f"restored {target} from {info.path}")
-    heads = _migration_heads()
-    if info.revision not in heads:
+    from .db.migrate import head_revision
+
+    if info.revision != head_revision():
         click.echo(
             f"the backup's schema is {info.revision}, this version of feedback expects "
-            f"{' or '.join(heads)}: run 'feedback db upgrade' before starting the server"
+            f"{head_revision()}: run 'feedback db upgrade' before starting the server"
         )
-
-
-def _migration_heads() -> list[str]:
-    from alembic.script import ScriptDirectory
-
-    from .db.migrate import alembic_config
-
-    return list(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 def gunicorn_executable() -> str:
