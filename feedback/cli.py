@@ -32,9 +32,12 @@ def db_group() -> None:
 @click.argument("revision", default="head")
 @with_appcontext
 def db_upgrade(revision: str) -> None:
-    from .db.migrate import upgrade
+    from .db.migrate import MigrationRefused, upgrade
 
-    upgrade(get_db().engine, revision)
+    try:
+        upgrade(get_db().engine, revision)
+    except MigrationRefused as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"database at {revision}")
 
 

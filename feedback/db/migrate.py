@@ -24,6 +24,12 @@ def alembic_config(engine: Engine | None = None) -> Config:
     return config
 
 
+class MigrationRefused(RuntimeError):
+    """A migration found data it will not guess about; the message says what to do first.
+
+    Raised inside the migration's transaction, so nothing of that upgrade is kept."""
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     config = alembic_config(engine)
     with engine.begin() as connection:

@@ -87,8 +87,12 @@ class Instrument(Base):
     kind: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(20), default="open")  # draft | open | closed
-    # The share of applicable questions a non-submitted response needs to count as partial (AAPOR P).
+    # The share of applicable questions a non-submitted response needs to count as partial (AAPOR P);
+    # 0 means "any": at least one answer (see feedback.domain.partial).
     partial_threshold: Mapped[float] = mapped_column(Float, default=0.5)
+    # Who may answer without a personal link: None follows the sample (an instrument with a
+    # contact list is by invitation only), "open" or "invitation" as the evaluator chose.
+    access: Mapped[str | None] = mapped_column(String(20))
     # e, the estimated eligible share of unknown-eligibility cases; None means the AAPOR default.
     eligibility_e: Mapped[float | None] = mapped_column(Float)
     current_version_id: Mapped[int | None] = mapped_column(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, BigId, UTCDateTime, utcnow
@@ -77,9 +77,24 @@ class Case(Base):
     contact: Mapped[Contact | None] = relationship()
 
 
+#: One live response per case: a second one would count the case twice in every rate and table.
+#: Partial (``WHERE``) so that a soft-deleted response does not block answering again; written the
+#: same for SQLite and PostgreSQL, which both support partial unique indexes.
+_ONE_RESPONSE_PER_CASE = "case_id IS NOT NULL AND deleted_at IS NULL"
+
+
 class Response(Base):
     __tablename__ = "responses"
-    __table_args__ = (Index("ix_responses_instrument_status", "instrument_id", "status"),)
+    __table_args__ = (
+        Index("ix_responses_instrument_status", "instrument_id", "status"),
+        Index(
+            "uq_responses_live_case",
+            "case_id",
+            unique=True,
+            sqlite_where=text(_ONE_RESPONSE_PER_CASE),
+            postgresql_where=text(_ONE_RESPONSE_PER_CASE),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     instrument_id: Mapped[int] = mapped_column(ForeignKey("instruments.id"))

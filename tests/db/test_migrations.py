@@ -18,11 +18,12 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import Connection, Engine, MetaData, Table, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from feedback.config import Settings
 from feedback.db import Base, Programme
-from feedback.db.migrate import alembic_config, downgrade, upgrade
+from feedback.db.migrate import MigrationRefused, alembic_config, downgrade, upgrade
 from feedback.db.session import Database, make_engine
 
 SCRIPTS = ScriptDirectory.from_config(alembic_config())
@@ -130,3 +131,71 @@ def test_data_survives_each_later_revision(engine: Engine, revision: str, previo
     with engine.connect() as connection:
         rows = connection.execute(text("SELECT slug, name FROM programmes")).all()
     assert [tuple(row) for row in rows] == [("kept", "Kept")]
+
+
+def _insert(connection: Connection, table: str, **values: object) -> int:
+    """Insert a row with the columns of the schema the database has now (reflected, not the models'),
+    filling any other NOT NULL column with a value of its type."""
+    reflected = Table(table, MetaData(), autoload_with=connection)
+    fillers = {int: 0, str: "", bool: False, float: 0.0, datetime: datetime(2026, 1, 1, tzinfo=UTC)}
+    row = dict(values)
+    for column in reflected.columns:
+        if column.name in row or column.nullable or column.primary_key:
+            continue
+        try:
+            python_type = column.type.python_type
+        except NotImplementedError:
+            python_type = str
+        row[column.name] = {} if python_type is dict else fillers.get(python_type, "")
+    return int(connection.execute(reflected.insert().values(**row)).inserted_primary_key[0])
+
+
+def test_one_response_per_case_refuses_stored_duplicates_then_upgrades(engine: Engine) -> None:
+    """A database holding two live responses for a case is not guessed about: the upgrade stops,
+    names the case, changes nothing, and goes through once the evaluator has deleted one."""
+    upgrade(engine, "0001")
+    with engine.begin() as connection:
+        instrument = _insert(connection, "instruments", slug="crisp-web-survey", kind="survey", title="CRISP")
+        version = _insert(connection, "instrument_versions", instrument_id=instrument, number=1, digest="d")
+        case = _insert(connection, "cases", instrument_id=instrument, token="tok-1")
+        answers = dict(instrument_id=instrument, version_id=version, case_id=case, status="partial")
+        first = _insert(connection, "responses", **answers)
+        second = _insert(connection, "responses", **answers)
+        _insert(connection, "responses", **answers, deleted_at=datetime(2026, 1, 2, tzinfo=UTC))
+
+    with pytest.raises(MigrationRefused) as refused:
+        upgrade(engine, "head")
+    message = str(refused.value)
+    assert f"crisp-web-survey: case {case} has 2 responses (ids {first} to {second})" in message
+    assert "Nothing was changed" in message
+    assert current_revision(engine) == "0001"
+    assert "access" not in {c["name"] for c in inspect(engine).get_columns("instruments")}
+
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE responses SET deleted_at = :at WHERE id = :id"),
+                           {"at": datetime(2026, 1, 3, tzinfo=UTC), "id": second})
+    upgrade(engine, "head")
+    assert current_revision(engine) == REVISIONS[-1]
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        _insert(connection, "responses", **answers)
+
+
+def test_upgrade_command_reports_duplicates_without_a_traceback(settings: Settings) -> None:
+    from click.testing import CliRunner
+
+    from feedback import create_app
+
+    engine = make_engine(settings)
+    upgrade(engine, "0001")
+    with engine.begin() as connection:
+        instrument = _insert(connection, "instruments", slug="pirr-event", kind="survey", title="PiRR")
+        version = _insert(connection, "instrument_versions", instrument_id=instrument, number=1, digest="d")
+        case = _insert(connection, "cases", instrument_id=instrument, token="tok-2")
+        for _ in range(3):
+            _insert(connection, "responses", instrument_id=instrument, version_id=version, case_id=case)
+    engine.dispose()
+    app = create_app(settings)
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 1
+    assert f"pirr-event: case {case} has 3 responses" in result.output
+    assert "Traceback" not in result.output
