@@ -106,7 +106,8 @@ def rates_command(
         if item.report is None:
             click.echo(f"{item.slug}: {item.rate_text()}" + (f" -- {item.note}" if item.note else ""))
             continue
-        _print_report(f"{item.slug}: {item.cases} cases, {item.responses} responses", item.report)
+        _print_report(f"{item.slug}: {item.sample_text()}", item.report)
+        click.echo(f"  {item.partial_rule.describe()}")
         if item.note:
             click.echo(f"  note: {item.note}")
         for group in by_value[item.slug]:
@@ -184,8 +185,12 @@ def methodology_command(project_slug: str, rate: str) -> None:
         click.echo(
             f"{row.instrument:<42} {row.method:<20} {row.modes:<24} {cases:>6} {row.responses:>9}  {row.rate}"
         )
+        if row.outside:
+            click.echo(f"    outside the sample (in no rate): {row.outside}")
         if row.note:
             click.echo(f"    note: {row.note}")
+    for rule in sorted({row.partial_rule for row in rows if row.partial_rule}):
+        click.echo(rule)
 
 
 def register(app: Flask) -> None:

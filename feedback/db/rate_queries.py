@@ -46,10 +46,12 @@ _EPSILON = 1e-9
 
 
 def _above_threshold() -> ColumnElement[int]:
+    """1 when a response meets its instrument's partial rule (a threshold of 0 is ``any``)."""
     return case(
         (
             and_(
                 Response.applicable > 0,
+                Response.answered > 0,
                 Response.answered >= Instrument.partial_threshold * Response.applicable - _EPSILON,
             ),
             1,

@@ -123,12 +123,13 @@ def disposition_from_attempts(
 
 
 def _exact_threshold(threshold: float) -> Fraction:
+    """0 is the stored form of ``any`` (at least one answer, see :mod:`feedback.domain.partial`)."""
     # Fraction(str(...)) so that a threshold of 0.1 is exactly 1/10 and 1 answer out of 10 meets it.
     if isinstance(threshold, bool) or not isinstance(threshold, int | float | Fraction):
         raise TypeError(f"threshold must be a number, not {type(threshold).__name__}")
     exact = threshold if isinstance(threshold, Fraction) else Fraction(str(threshold))
-    if not 0 < exact <= 1:
-        raise ValueError(f"threshold must be above 0 and at most 1 (got {threshold})")
+    if not 0 <= exact <= 1:
+        raise ValueError(f"threshold must be from 0 (any answer) to 1 (got {threshold})")
     return exact
 
 
@@ -169,7 +170,7 @@ def disposition_for_web_case(
     if submitted:
         return "I"
     if started or answered > 0:
-        if applicable and Fraction(answered, applicable) >= limit:
+        if applicable and answered > 0 and Fraction(answered, applicable) >= limit:
             return "P"
         return "R"
     if opted_out:

@@ -201,7 +201,9 @@ def audited_models() -> dict[type, Audited]:
     """The audited models and how each is recorded (built once, on first use)."""
     by_instrument = lambda p, o: p.of_instrument(o.instrument_id)  # noqa: E731
     models: dict[type, Audited] = {
-        Instrument: Audited("instrument", ("status", "title"), lambda p, o: o.project_id),
+        Instrument: Audited(
+            "instrument", ("status", "title", "partial_threshold", "access"), lambda p, o: o.project_id
+        ),
         InstrumentVersion: Audited(
             "instrument_version", ("number", "label", "digest", "source"), by_instrument, True, False
         ),

@@ -11,6 +11,8 @@ from ..db import Choice, Instrument, InstrumentVersion, Project, Question
 from ..domain import serialise
 from ..domain.instrument import Instrument as InstrumentModel
 from ..domain.loader import LoadedInstrument
+from ..domain.partial import PartialRule
+from .access import ACCESS_CHOICES
 
 
 class UnknownInstrument(LookupError):
@@ -78,6 +80,18 @@ def _insert_rows(session: Session, version: InstrumentVersion, model: Instrument
     return len(question_rows)
 
 
+def _apply_settings(instrument: Instrument, model: InstrumentModel) -> None:
+    """The file's ``partial_threshold`` and ``access``, when it states them. A file that is silent
+    keeps what the instrument has, so a choice made in the staff area survives reloading it."""
+    settings = dict(model.settings)
+    if "partial_threshold" in settings:
+        instrument.partial_threshold = PartialRule.parse(settings["partial_threshold"]).stored
+    elif instrument.partial_threshold is None:
+        instrument.partial_threshold = PartialRule().stored
+    if settings.get("access") in ACCESS_CHOICES:
+        instrument.access = settings["access"]
+
+
 def save_instrument(session: Session, loaded: LoadedInstrument) -> SaveOutcome:
     """Store ``loaded`` as the instrument's current version; unchanged content is a no-op."""
     model = loaded.instrument
@@ -91,6 +105,7 @@ def save_instrument(session: Session, loaded: LoadedInstrument) -> SaveOutcome:
         status = "new"
     instrument.kind, instrument.title = model.kind, model.title
     instrument.project_id = project.id if project else instrument.project_id
+    _apply_settings(instrument, model)
     session.flush()
 
     existing = session.scalar(

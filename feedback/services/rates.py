@@ -9,143 +9,17 @@ are undefined, so "unknown" never appears without its reason.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..db import Activity, Case, Instrument, Project, Response
+from ..db import Activity, Case, Instrument, Project
 from ..db import rate_queries as q
-from ..domain.instrument import NO_RESPONDENT_KINDS
-from ..domain.rates import DISPOSITIONS, RATE_NAMES, DispositionCounts, RateReport, compute_rates, format_rate
+from ..domain.rates import DISPOSITIONS, DispositionCounts, RateReport, format_rate
+from .figures import NO_RESPONDENTS, NO_SAMPLE_NOTE, InstrumentRates, instrument_rates, rates_for_counts
 
-NO_SAMPLE_NOTE = (
-    "no sample recorded: import the contact list (feedback contacts import) to give it a denominator"
-)
-NO_RESPONDENTS = "no respondents"
-
-
-@dataclass(frozen=True)
-class InstrumentRates:
-    """One instrument's sample, counts and rates (``report`` is None when there is no sample)."""
-
-    slug: str
-    title: str
-    kind: str
-    cases: int
-    responses: int
-    modes: tuple[str, ...]
-    counts: DispositionCounts
-    report: RateReport | None
-    note: str = ""
-
-    def as_json(self) -> dict[str, Any]:
-        """The ``feedback rates --json`` object: rates as fractions, undefined as null."""
-        rates = self.report.rates if self.report else dict.fromkeys(RATE_NAMES)
-        return {
-            "instrument": self.slug,
-            "title": self.title,
-            "kind": self.kind,
-            "cases": self.cases,
-            "responses": self.responses,
-            "counts": self.counts.as_dict(),
-            "e": self.report.e if self.report else None,
-            "e_source": self.report.e_source if self.report else None,
-            "rates": {name: rates[name] for name in RATE_NAMES},
-            "note": self.note,
-        }
-
-    def rate_text(self, name: str = "RR2") -> str:
-        if self.kind in NO_RESPONDENT_KINDS:
-            return NO_RESPONDENTS
-        if self.report is None:
-            return "undefined"
-        return self.report.formatted(name)
-
-
-def rates_for_counts(counts: dict[str, int], e: float | None) -> RateReport:
-    return compute_rates(DispositionCounts.from_mapping(counts), e)
-
-
-def _responses_and_modes(session: Session, ids: Sequence[int]) -> dict[int, tuple[int, tuple[str, ...]]]:
-    rows = session.execute(
-        select(Response.instrument_id, Response.mode, func.count())
-        .where(Response.instrument_id.in_(ids), Response.deleted_at.is_(None))
-        .group_by(Response.instrument_id, Response.mode)
-        .order_by(Response.instrument_id, Response.mode)
-    )
-    result: dict[int, tuple[int, tuple[str, ...]]] = {}
-    for instrument_id, mode, n in rows:
-        total, modes = result.get(instrument_id, (0, ()))
-        result[instrument_id] = (total + n, (*modes, mode))
-    return result
-
-
-def _event_totals(session: Session, instrument_id: int) -> tuple[dict[str, int], str]:
-    """Event feedback without cases: the events' counts summed, leaving out events without a
-    denominator (and saying so)."""
-    total = dict.fromkeys(DISPOSITIONS, 0)
-    events = q.event_counts(session, instrument_id)
-    missing = [event for event in events if event.note]
-    for event in events:
-        if not event.note:
-            for code, n in event.counts.items():
-                total[code] += n
-    notes = []
-    if missing:
-        forms = sum(e.returned for e in missing)
-        listed = "; ".join(f"{e.title}: {e.note}" for e in missing)
-        notes.append(f"{forms} form(s) from {len(missing)} event(s) left out of the rate: {listed}")
-    counted = [e for e in events if not e.note and e.attending_note]
-    if counted:
-        notes.append(
-            "head counts: " + "; ".join(f"{e.title}: {e.attending} ({e.attending_note})" for e in counted)
-        )
-    return total, ". ".join(notes)
-
-
-def instrument_rates(session: Session, instruments: Sequence[Instrument]) -> list[InstrumentRates]:
-    """Rates for each instrument, with a few grouped queries for all of them together."""
-    ids = [i.id for i in instruments]
-    by_instrument = q.counts_by_instrument(session, instrument_ids=ids)
-    responses = _responses_and_modes(session, ids)
-    result = []
-    for instrument in instruments:
-        counts = by_instrument.get(instrument.id)
-        n_responses, modes = responses.get(instrument.id, (0, ()))
-        note = ""
-        if instrument.kind in NO_RESPONDENT_KINDS:
-            counts, note = None, NO_RESPONDENTS
-        elif counts is None and instrument.kind == "event_feedback":
-            counts, note = _event_totals(session, instrument.id)
-            if not any(counts.values()):
-                counts = None
-                note = (
-                    note or "no attendance register or head count for any event: the denominator is missing"
-                )
-        elif counts is None:
-            note = NO_SAMPLE_NOTE
-        if counts and counts.get("NE"):
-            left_out = f"{counts['NE']} not eligible (NE), left out of every denominator"
-            note = f"{note}. {left_out}" if note else left_out
-        report = rates_for_counts(counts, instrument.eligibility_e) if counts else None
-        dc = DispositionCounts.from_mapping(counts or {})
-        result.append(
-            InstrumentRates(
-                instrument.slug,
-                instrument.title,
-                instrument.kind,
-                dc.total,
-                n_responses,
-                modes,
-                dc,
-                report,
-                note,
-            )
-        )
-    return result
+__all__ = ["NO_RESPONDENTS", "NO_SAMPLE_NOTE", "InstrumentRates", "instrument_rates", "rates_for_counts"]
 
 
 def project_instruments(session: Session, project_slug: str) -> tuple[Project, list[Instrument]]:
@@ -284,6 +158,9 @@ class MethodologyRow:
     responses: int
     rate: str
     note: str
+    outside: int = 0  # responses outside the sample, never in the rate
+    denominator: str = ""  # "sample", "head count"...: what ``cases`` counts
+    partial_rule: str = ""
 
 
 def methodology_table(session: Session, project_slug: str, rate: str = "RR2") -> list[MethodologyRow]:
@@ -302,6 +179,9 @@ def methodology_table(session: Session, project_slug: str, rate: str = "RR2") ->
                 responses=item.responses,
                 rate=item.rate_text(rate),
                 note="" if item.note == NO_RESPONDENTS else item.note,
+                outside=item.outside,
+                denominator=item.denominator_kind or "",
+                partial_rule=item.partial_rule.describe() if item.report is not None else "",
             )
         )
     return rows

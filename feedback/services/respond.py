@@ -43,6 +43,7 @@ from ..domain.answers import (
 )
 from ..domain.instrument import INTERVIEWER_KINDS, NO_RESPONDENT_KINDS, Page
 from ..domain.instrument import Instrument as InstrumentModel
+from .access import is_invitation_only
 from .responses import Stored, StoredRow, question_ids, skipped_inputs, stored_rows, write_answers
 
 RawAnswers = dict[str, str | list[str]]
@@ -60,6 +61,21 @@ class FormClosed(Exception):
         # Read now: the handler runs after the transaction rolled back and detached the instance.
         self.title = instrument.title
         super().__init__(instrument.slug)
+
+
+class InvitationOnly(Exception):
+    """``/f/<slug>`` without a personal link, for an instrument taking answers by invitation only
+    (see :mod:`feedback.services.access`)."""
+
+    def __init__(self, instrument: Instrument):
+        self.title = instrument.title
+        super().__init__(instrument.slug)
+
+
+def require_public_access(session: Session, instrument: Instrument) -> None:
+    """Refuse a start without an invitation where the instrument is invitation-only."""
+    if is_invitation_only(session, instrument):
+        raise InvitationOnly(instrument)
 
 
 class AlreadyCompleted(Exception):

@@ -181,7 +181,6 @@ def test_one_response_per_case_refuses_stored_duplicates_then_upgrades(engine: E
 
 
 def test_upgrade_command_reports_duplicates_without_a_traceback(settings: Settings) -> None:
-    from click.testing import CliRunner
 
     from feedback import create_app
 

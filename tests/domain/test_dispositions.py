@@ -107,6 +107,9 @@ WEB_CASES = [
     ({"submitted": False, "answered": 1, "applicable": 10, "threshold": 0.1}, "P"),
     ({"submitted": False, "answered": 2, "applicable": 10, "threshold": 0.3}, "R"),
     ({"submitted": False, "answered": 0, "applicable": 10, "started": True}, "R"),
+    # threshold 0 is the stored form of partial_threshold: any (at least one answer)
+    ({"submitted": False, "answered": 1, "applicable": 40, "threshold": 0}, "P"),
+    ({"submitted": False, "answered": 0, "applicable": 40, "threshold": 0, "started": True}, "R"),
     ({"submitted": False, "answered": 0, "applicable": 0, "started": True}, "R"),
     ({"submitted": False, "answered": 0, "applicable": 10, "opted_out": True}, "R"),
     ({"submitted": False, "answered": 6, "applicable": 10, "opted_out": True}, "P"),
@@ -130,7 +133,7 @@ def test_disposition_for_web_case(kwargs: dict[str, object], expected: str) -> N
     [
         {"answered": -1, "applicable": 10},
         {"answered": 11, "applicable": 10},
-        {"answered": 1, "applicable": 10, "threshold": 0},
+        {"answered": 1, "applicable": 10, "threshold": -0.1},
         {"answered": 1, "applicable": 10, "threshold": 1.5},
     ],
 )

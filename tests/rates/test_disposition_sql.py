@@ -185,7 +185,7 @@ WEB = st.tuples(
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(WEB, min_size=1, max_size=8), st.sampled_from([0.1, 0.3, 0.5, 2 / 3, 1.0]))
+@given(st.lists(WEB, min_size=1, max_size=8), st.sampled_from([0.0, 0.1, 0.3, 0.5, 2 / 3, 1.0]))
 def test_sql_agrees_with_disposition_for_web_case(
     session: Session, cases: list[tuple[str, int, int, bool, bool]], threshold: float
 ) -> None:

@@ -132,8 +132,29 @@ def test_unknown_invitation_or_resume_link_is_a_friendly_404(client: FlaskClient
         assert "Page not found" in text(response)
 
 
+def _open_to_everyone(db: Database, slug: str = SLUG) -> None:
+    with db.write() as session:
+        session.scalar(select(Instrument).where(Instrument.slug == slug)).access = "open"
+
+
+def test_a_survey_of_a_contact_list_is_by_invitation(client: FlaskClient, loaded_forms, db) -> None:
+    """Defect 1: an anonymous answer to a sampled survey landed in its rate and the index listed it."""
+    _invite(db)
+    refused = client.get(f"/f/{SLUG}")
+    assert refused.status_code == 403
+    assert "This survey is by invitation" in text(refused)
+    assert "personal link in your invitation" in text(refused)
+    token = csrf_token(text(client.get("/f/pirr-event-feedback")))  # a session token from an open form
+    posted = client.post(f"/f/{SLUG}", data={"csrf_token": token})
+    assert posted.status_code == 403
+    assert f"/f/{SLUG}" not in text(client.get("/"))
+    with db.read() as session:
+        assert session.scalars(select(Response)).all() == []
+
+
 def test_anonymous_pages_carry_no_contact_identity(client: FlaskClient, loaded_forms, db) -> None:
     _invite(db)
+    _open_to_everyone(db)
     url = start(client, f"/f/{SLUG}")
     pages = [client.get(f"/f/{SLUG}"), client.get(url), answer(client, url, PAGE_1)]
     pages.append(client.get(url.replace("/p/1", "/check")))

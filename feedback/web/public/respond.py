@@ -79,6 +79,8 @@ def start(slug: str) -> Rendered:
     if token:
         case = respond.find_case(session, instrument, token)
         resuming = respond.case_response(session, case) is not None
+    else:
+        respond.require_public_access(session, instrument)
     return render_start(
         instrument,
         model,
@@ -95,6 +97,8 @@ def start_post(slug: str) -> HTTPResponse:
         instrument, _model = respond.open_instrument(session, slug)
         token = request.form.get("t", "")
         case = respond.find_case(session, instrument, token, for_update=True) if token else None
+        if case is None:
+            respond.require_public_access(session, instrument)
         response = respond.start_response(
             session, instrument, key=request.form.get("key", "")[:64], case=case
         )
@@ -317,6 +321,21 @@ def closed(exc: respond.FormClosed) -> Rendered:
                 title=exc.title,
             )
         ],
+    )
+
+
+@bp.errorhandler(respond.InvitationOnly)
+def invitation_only(exc: respond.InvitationOnly) -> Rendered:
+    return message(
+        _("This survey is by invitation"),
+        [
+            _("“%(title)s” is for the people invited to take part.", title=exc.title),
+            _(
+                "Use the personal link in your invitation. "
+                "If you cannot find it, ask the team who invited you."
+            ),
+        ],
+        status=403,
     )
 
 

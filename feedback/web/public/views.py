@@ -9,6 +9,7 @@ from sqlalchemy.exc import DBAPIError
 from ...db import Instrument, Programme, Project
 from ...db.app import get_session
 from ...db.migrate import schema_problem
+from ...services.access import invitation_only_ids
 
 bp = Blueprint("public", __name__)
 
@@ -18,13 +19,19 @@ def index() -> str:
     session = get_session()
     programmes = session.scalars(select(Programme).order_by(Programme.id)).all()
     rows = session.execute(
-        select(Project.name, Project.slug, Instrument.title, Instrument.slug, Instrument.kind)
+        select(Project.name, Project.slug, Instrument)
         .join(Instrument, Instrument.project_id == Project.id)
         .where(Instrument.status == "open")
         .order_by(Project.id, Instrument.slug)
     ).all()
+    # Surveys of a contact list are answered through personal links: listing them would invite
+    # answers from outside the sample.
+    private = invitation_only_ids(session, [row[2] for row in rows])
     projects: dict[str, dict[str, object]] = {}
-    for project_name, project_slug, title, slug, kind in rows:
+    for project_name, project_slug, instrument in rows:
+        if instrument.id in private:
+            continue
+        title, slug, kind = instrument.title, instrument.slug, instrument.kind
         entry = projects.setdefault(project_slug, {"name": project_name, "instruments": []})
         entry["instruments"].append({"title": title, "slug": slug, "kind": kind})  # type: ignore[union-attr]
     return render_template("public/index.html", programmes=programmes, projects=projects)
