@@ -9,30 +9,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from .accounts import ProjectRole, User
 from .models import Activity, Instrument, Project
-from .responses import Case, Response
+from .responses import Response
 
 
 @dataclass(frozen=True)
 class InstrumentProgress:
+    """What the dashboards show of an instrument besides its figures (counts, bases and rates come
+    from :func:`feedback.services.figures.instrument_rates`, so they are defined once)."""
+
     id: int
     slug: str
     title: str
     kind: str
     status: str
     project_id: int
-    complete: int
-    partial: int
-    cases: int
     last_response_at: datetime | None
-
-    @property
-    def responses(self) -> int:
-        return self.complete + self.partial
 
 
 @dataclass(frozen=True)
@@ -62,18 +58,12 @@ def visible_projects(session: Session, user: User) -> list[tuple[Project, str | 
 
 
 def instrument_progress(session: Session, project_ids: list[int]) -> dict[int, list[InstrumentProgress]]:
-    """Each project's instruments with response and case counts, in ONE grouped query.
-
-    Responses count once each (soft-deleted ones left out), split into complete and partial;
-    cases are the instrument's sample (zero for an open link with no sample).
-    """
+    """Each project's instruments with when they last had a response, in ONE grouped query."""
     if not project_ids:
         return {}
-    responses = (
+    last = (
         select(
             Response.instrument_id.label("instrument_id"),
-            func.sum(case((Response.status == "complete", 1), else_=0)).label("complete"),
-            func.count().label("total"),
             # When it was submitted (loaded and imported responses keep their own dates); a
             # partial response has no submission yet, so its last save counts.
             func.max(func.coalesce(Response.submitted_at, Response.updated_at)).label("last_at"),
@@ -81,13 +71,6 @@ def instrument_progress(session: Session, project_ids: list[int]) -> dict[int, l
         .join(Instrument, Instrument.id == Response.instrument_id)
         .where(Response.deleted_at.is_(None), Instrument.project_id.in_(project_ids))
         .group_by(Response.instrument_id)
-        .subquery()
-    )
-    cases = (
-        select(Case.instrument_id.label("instrument_id"), func.count().label("n"))
-        .join(Instrument, Instrument.id == Case.instrument_id)
-        .where(Instrument.project_id.in_(project_ids))
-        .group_by(Case.instrument_id)
         .subquery()
     )
     rows = session.execute(
@@ -98,34 +81,17 @@ def instrument_progress(session: Session, project_ids: list[int]) -> dict[int, l
             Instrument.kind,
             Instrument.status,
             Instrument.project_id,
-            func.coalesce(responses.c.complete, 0),
-            func.coalesce(responses.c.total, 0),
-            func.coalesce(cases.c.n, 0),
-            responses.c.last_at,
+            last.c.last_at,
         )
-        .outerjoin(responses, responses.c.instrument_id == Instrument.id)
-        .outerjoin(cases, cases.c.instrument_id == Instrument.id)
+        .outerjoin(last, last.c.instrument_id == Instrument.id)
         .where(Instrument.project_id.in_(project_ids))
         .order_by(Instrument.project_id, Instrument.title, Instrument.id)
     )
     result: dict[int, list[InstrumentProgress]] = {pid: [] for pid in project_ids}
-    for iid, slug, title, kind, status, pid, complete, total, n_cases, last_at in rows:
+    for iid, slug, title, kind, status, pid, last_at in rows:
         if isinstance(last_at, str):  # SQLite returns MAX() of a typed column as text
             last_at = datetime.fromisoformat(last_at)
-        result[pid].append(
-            InstrumentProgress(
-                iid,
-                slug,
-                title,
-                kind,
-                status,
-                pid,
-                int(complete),
-                int(total) - int(complete),
-                int(n_cases),
-                last_at,
-            )
-        )
+        result[pid].append(InstrumentProgress(iid, slug, title, kind, status, pid, last_at))
     return result
 
 

@@ -27,8 +27,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select, true
+from sqlalchemy import Row, Select, and_, case, func, literal, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
@@ -309,17 +310,33 @@ def event_counts(session: Session, instrument_id: int) -> list[EventCounts]:
     the counts then hold only the returned forms and ``note`` says why no rate can be given.
     Events are those with at least one form returned or a register.
     """
+    return event_counts_by_instrument(session, [instrument_id]).get(instrument_id, [])
+
+
+def event_counts_by_instrument(session: Session, instrument_ids: list[int]) -> dict[int, list[EventCounts]]:
+    """:func:`event_counts` for several instruments in ONE query (the dashboards show them all).
+
+    An event belongs to an instrument when the instrument has forms from it, or when it has a
+    register and is in the instrument's project. It runs even for no instruments, so a page costs
+    the same number of queries whichever projects it shows.
+    """
     complete = func.sum(case((Response.status == "complete", 1), else_=0))
     above = func.sum(case((and_(Response.status != "complete", _above_threshold() == 1), 1), else_=0))
     returned = (
-        select(Response.activity_id, func.count().label("n"), complete.label("i"), above.label("p"))
+        select(
+            Response.instrument_id,
+            Response.activity_id,
+            func.count().label("n"),
+            complete.label("i"),
+            above.label("p"),
+        )
         .join(Instrument, Instrument.id == Response.instrument_id)
         .where(
-            Response.instrument_id == instrument_id,
+            Response.instrument_id.in_(instrument_ids),
             Response.deleted_at.is_(None),
             Response.activity_id.is_not(None),
         )
-        .group_by(Response.activity_id)
+        .group_by(Response.instrument_id, Response.activity_id)
         .subquery("returned")
     )
     register = (
@@ -327,39 +344,53 @@ def event_counts(session: Session, instrument_id: int) -> list[EventCounts]:
         .group_by(AttendanceEntry.activity_id)
         .subquery("reg")
     )
-    project = select(Instrument.project_id).where(Instrument.id == instrument_id).scalar_subquery()
+    form = (
+        select(Instrument.id, Instrument.project_id).where(Instrument.id.in_(instrument_ids)).subquery("form")
+    )
     query = (
         select(
-            Activity.id,
+            form.c.id.label("instrument_id"),
+            Activity.id.label("activity_id"),
             Activity.title,
             Activity.attending,
             returned.c.n,
             returned.c.i,
             returned.c.p,
-            register.c.n,
+            register.c.n.label("reg"),
             Activity.attending_note,
         )
-        .outerjoin(returned, returned.c.activity_id == Activity.id)
+        .select_from(form)
+        .join(Activity, true())
+        .outerjoin(
+            returned, and_(returned.c.activity_id == Activity.id, returned.c.instrument_id == form.c.id)
+        )
         .outerjoin(register, register.c.activity_id == Activity.id)
         .where(
-            or_(returned.c.n.is_not(None), and_(register.c.n.is_not(None), Activity.project_id == project))
+            or_(
+                returned.c.n.is_not(None),
+                and_(register.c.n.is_not(None), Activity.project_id == form.c.project_id),
+            )
         )
-        .order_by(Activity.starts_on, Activity.id)
+        .order_by(form.c.id, Activity.starts_on, Activity.id)
     )
-    events = []
-    for activity_id, title, attending, n, i, p, reg, attending_note in session.execute(query):
-        n, i, p, reg = int(n or 0), int(i or 0), int(p or 0), int(reg or 0)
-        base = reg or attending
-        counts = _empty()
-        counts.update(I=i, P=p, R=n - i - p)
-        note = ""
-        if base is None:
-            note = "no attendance register or head count: the number of forms handed out is unknown"
-        elif n > base:
-            note = f"{n} forms returned but {base} attending: check the register or head count"
-        else:
-            counts["R"] = base - i - p
-        events.append(
-            EventCounts(activity_id, title, n, reg, attending, counts, note, "" if reg else attending_note)
-        )
-    return events
+    result: dict[int, list[EventCounts]] = {i: [] for i in instrument_ids}
+    for row in session.execute(query):
+        result[row.instrument_id].append(_event(row))
+    return result
+
+
+def _event(row: Row[Any]) -> EventCounts:
+    """One event's counts from a row of :func:`event_counts_by_instrument`'s query."""
+    n, i, p, reg = (int(x or 0) for x in (row.n, row.i, row.p, row.reg))
+    base = reg or row.attending
+    counts = _empty()
+    counts.update(I=i, P=p, R=n - i - p)
+    note = ""
+    if base is None:
+        note = "no attendance register or head count: the number of forms handed out is unknown"
+    elif n > base:
+        note = f"{n} forms returned but {base} attending: check the register or head count"
+    else:
+        counts["R"] = base - i - p
+    attending_note = "" if reg else (row.attending_note or "")
+    return EventCounts(row.activity_id, row.title, n, reg, row.attending, counts, note, attending_note)

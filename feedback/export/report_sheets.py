@@ -24,7 +24,7 @@ from ..domain.summary import (
 from .sheets import ChartSpec, Sheet
 
 if TYPE_CHECKING:  # the service computes the rates; this module only lays them out
-    from ..services.rates import InstrumentRates
+    from ..services.figures import InstrumentRates
 
 SUMMARY_WIDTHS = (48, 8, 8, 12, 12)
 CHART_COLUMN = "G"
@@ -137,7 +137,7 @@ RATE_HEADERS = (
     "instrument",
     "title",
     "cases",
-    "responses",
+    "responses from the sample",
     "I",
     "P",
     "R",
@@ -156,11 +156,17 @@ RATE_HEADERS = (
     "REF1",
     "CON1",
     "note",
+    "responses outside the sample",
+    "denominator",
+    "partial threshold",
 )
 
 
-def rates_sheet(rates: Sequence[InstrumentRates], name: str = "Response rates") -> Sheet:
-    """AAPOR rates per instrument (from ``services.rates``), as fractions of 1, with counts and e."""
+def rates_sheet(
+    rates: Sequence[InstrumentRates], rules: Sequence[str] = (), name: str = "Response rates"
+) -> Sheet:
+    """AAPOR rates per instrument (from ``services.figures``), as fractions of 1, with counts and
+    e; ``rules`` are the partial rules' sentences, which AAPOR requires beside the rates."""
     out: list[list[object]] = []
     for item in rates:
         counts = item.counts.as_dict()
@@ -170,15 +176,18 @@ def rates_sheet(rates: Sequence[InstrumentRates], name: str = "Response rates") 
             + [counts.get(code, 0) for code in ("I", "P", "R", "NC", "O", "UH", "UO", "NE")]
             + [item.report.e if item.report else None, item.report.e_source if item.report else ""]
             + [values.get(rate) for rate in ("RR1", "RR2", "RR3", "RR4", "COOP1", "REF1", "CON1")]
-            + [item.note]
+            + [item.note, item.outside, item.denominator_kind or "no sample", item.partial_rule.setting]
         )
     out.append([])
     out.append(
         [
             "Rates are fractions of 1 (0.266 = 26.6%); blank = undefined (zero denominator). "
-            "e = estimated eligible share of unknown-eligibility cases (AAPOR)."
+            "e = estimated eligible share of unknown-eligibility cases (AAPOR). "
+            "Cases are the sample (for event feedback, forms handed out: the register or head count); "
+            "responses outside the sample (an open link's answers without an invitation) are in no rate."
         ]
     )
+    out.extend([rule] for rule in rules)
     return Sheet(name, RATE_HEADERS, out, widths=[28, 30] + [9] * 20)
 
 

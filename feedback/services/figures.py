@@ -128,7 +128,12 @@ class InstrumentRates:
         """ "189 of 710 (26.6%)", or why there is no rate."""
         if self.report is None:
             return self.rate_text()
-        return f"{self.responded} of {self.base} ({format_rate(self.report.rates['RR2'])})"
+        return f"{self.responded} of {self.base} ({self.rate_percent})"
+
+    @property
+    def rate_percent(self) -> str:
+        """RR2 alone, "26.6%" ("undefined" without a rate): the progress figure's percentage."""
+        return format_rate(self.report.rates["RR2"]) if self.report else "undefined"
 
     def rate_text(self, name: str = "RR2") -> str:
         if self.kind in NO_RESPONDENT_KINDS:
@@ -162,11 +167,10 @@ class InstrumentRates:
         }
 
 
-def _event_figures(session: Session, instrument_id: int) -> tuple[dict[str, int], set[int], str, str]:
+def _event_figures(events: list[q.EventCounts]) -> tuple[dict[str, int], set[int], str, str]:
     """Event feedback without cases: the events' counts summed over the events with a
     denominator, the ids of those events, the kind of denominator, and a note on the rest."""
     total: dict[str, int] = {}
-    events = q.event_counts(session, instrument_id)
     counted = [e for e in events if not e.note]
     for event in counted:
         for code, n in event.counts.items():
@@ -188,7 +192,10 @@ def _event_figures(session: Session, instrument_id: int) -> tuple[dict[str, int]
 
 
 def _figures(
-    session: Session, instrument: Instrument, counts: dict[str, int] | None, groups: list[ResponseGroup]
+    instrument: Instrument,
+    counts: dict[str, int] | None,
+    groups: list[ResponseGroup],
+    events: list[q.EventCounts],
 ) -> InstrumentRates:
     rule = PartialRule.from_stored(instrument.partial_threshold)
     kind: str | None = None
@@ -198,7 +205,7 @@ def _figures(
     elif counts is not None:
         kind, responses = "sample", tally(groups, lambda g: g.has_case)
     elif instrument.kind == "event_feedback":
-        counts, counted, kind, note = _event_figures(session, instrument.id)
+        counts, counted, kind, note = _event_figures(events)
         responses = tally(groups, lambda g: g.activity_id in counted)
         if not counted:
             counts, kind, note = None, None, note or NO_EVENT_DENOMINATOR
@@ -215,9 +222,23 @@ def _figures(
 
 
 def instrument_rates(session: Session, instruments: Sequence[Instrument]) -> list[InstrumentRates]:
-    """The figures of each instrument: two grouped queries for all of them, plus one per event
-    feedback form without cases (its events' registers and head counts)."""
+    """The figures of each instrument in three grouped queries however many there are: the
+    dispositions of cases, the responses, and the events of event feedback without cases."""
     ids = [i.id for i in instruments]
     by_instrument = q.counts_by_instrument(session, instrument_ids=ids)
     groups = response_groups(session, ids)
-    return [_figures(session, i, by_instrument.get(i.id), groups.get(i.id, [])) for i in instruments]
+    event_forms = [i.id for i in instruments if i.kind == "event_feedback" and i.id not in by_instrument]
+    events = q.event_counts_by_instrument(session, event_forms)
+    return [
+        _figures(i, by_instrument.get(i.id), groups.get(i.id, []), events.get(i.id, [])) for i in instruments
+    ]
+
+
+def partial_rules(items: Sequence[InstrumentRates]) -> list[str]:
+    """The partial rule(s) behind these rates, as every rate output states them: one sentence
+    when the instruments share a rule, else one per instrument, named."""
+    rated = [item for item in items if item.report is not None]
+    rules = {item.partial_rule for item in rated}
+    if len(rules) <= 1:
+        return [rule.describe() for rule in rules]
+    return [f"{item.title}: {item.partial_rule.describe()}" for item in rated]

@@ -17,9 +17,23 @@ from sqlalchemy.orm import Session
 from ..db import Activity, Case, Instrument, Project
 from ..db import rate_queries as q
 from ..domain.rates import DISPOSITIONS, DispositionCounts, RateReport, format_rate
-from .figures import NO_RESPONDENTS, NO_SAMPLE_NOTE, InstrumentRates, instrument_rates, rates_for_counts
+from .figures import (
+    NO_RESPONDENTS,
+    NO_SAMPLE_NOTE,
+    InstrumentRates,
+    instrument_rates,
+    partial_rules,
+    rates_for_counts,
+)
 
-__all__ = ["NO_RESPONDENTS", "NO_SAMPLE_NOTE", "InstrumentRates", "instrument_rates", "rates_for_counts"]
+__all__ = [
+    "NO_RESPONDENTS",
+    "NO_SAMPLE_NOTE",
+    "InstrumentRates",
+    "instrument_rates",
+    "partial_rules",
+    "rates_for_counts",
+]
 
 
 def project_instruments(session: Session, project_slug: str) -> tuple[Project, list[Instrument]]:
@@ -161,6 +175,7 @@ class MethodologyRow:
     outside: int = 0  # responses outside the sample, never in the rate
     denominator: str = ""  # "sample", "head count"...: what ``cases`` counts
     partial_rule: str = ""
+    figures: InstrumentRates | None = None  # the row's source, for pages that mark each figure
 
 
 def methodology_table(session: Session, project_slug: str, rate: str = "RR2") -> list[MethodologyRow]:
@@ -182,6 +197,7 @@ def methodology_table(session: Session, project_slug: str, rate: str = "RR2") ->
                 outside=item.outside,
                 denominator=item.denominator_kind or "",
                 partial_rule=item.partial_rule.describe() if item.report is not None else "",
+                figures=item,
             )
         )
     return rows

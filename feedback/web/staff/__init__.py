@@ -17,6 +17,7 @@ from . import cases as _cases  # noqa: F401 -- non-responders, a case's disposit
 from . import coding as _coding  # noqa: F401 -- free-text answers and their themes
 from . import exports as _exports  # noqa: F401 -- workbook exports in the background
 from . import fieldwork as _fieldwork  # noqa: F401 -- contact upload, samples, waves, mail merge
+from . import instrument_rules as _instrument_rules  # noqa: F401 -- who may answer, the partial rule
 from . import instruments as _instruments  # noqa: F401 -- upload, preview, publish, close
 from . import interviews as _interviews  # noqa: F401 -- interviewer case lists, calls, interviews
 from . import paper as _paper  # noqa: F401 -- paper data entry and double keying

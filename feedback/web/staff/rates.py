@@ -220,6 +220,7 @@ def rates(project: Project) -> ResponseReturnValue:
         waves=waves,
         events=events,
         rr2_chart=_rr2_chart(results),
+        partial_rules=svc.partial_rules(results),
         profile_chart=_profile_chart(chart_attribute, profiles[chart_attribute]) if chart_attribute else None,
         wave_chart=_wave_chart(waves),
         large_pp=LARGE_DIFFERENCE_PP,
@@ -234,4 +235,7 @@ def rates(project: Project) -> ResponseReturnValue:
 def methodology(project: Project) -> ResponseReturnValue:
     """The report's Table 2.1 from live data: method, mode, cases, responses and RR2 per instrument."""
     rows = svc.methodology_table(get_session(), project.slug)
-    return render_template("staff/methodology.html", project=project, rows=rows, page_title="Methodology")
+    rules = svc.partial_rules([row.figures for row in rows if row.figures])
+    return render_template(
+        "staff/methodology.html", project=project, rows=rows, partial_rules=rules, page_title="Methodology"
+    )

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from ...db import Contact, Project
 from ...db.app import get_session
-from ...db.dashboard import activities_query, instrument_progress, latest_activities, visible_projects
+from ...db.dashboard import activities_query, latest_activities, visible_projects
+from ...services.dashboard import project_rows
 from ..paginate import page_arg, paginate
 from .access import require_project_role
 from .blueprint import bp
@@ -79,7 +80,7 @@ def home() -> str:
     ids = [project.id for project, _ in projects]
     # Interviewers see their projects but not the counts (those are for viewers and evaluators).
     counted = [p.id for p, role in projects if current_user.is_admin or role in ("viewer", "evaluator")]
-    progress = instrument_progress(session, counted)
+    progress = project_rows(session, counted)
     latest = latest_activities(session, ids)
     return render_template(
         "staff/home.html",
@@ -95,7 +96,7 @@ def home() -> str:
 def project(project: Project) -> str:
     session = get_session()
     activities = paginate(session, activities_query(project.id), page_arg())
-    instruments = instrument_progress(session, [project.id])[project.id]
+    instruments = project_rows(session, [project.id])[project.id]
     return render_template(
         "staff/project.html",
         project=project,
