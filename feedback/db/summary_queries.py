@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from ..domain.crosstab import CrossCounts
 from .models import InstrumentVersion, Question
 from .responses import Answer, Case, ContactAttribute, Response
 from .sampling import Invitation, InvitationWave
@@ -314,48 +315,66 @@ def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+def _respondents(session: Session, pairs: Select[Any]) -> CrossCounts:
+    """People behind a cross-tab, from ``pairs`` of (response id, row code, column code).
+
+    Every count is ``COUNT(DISTINCT response_id)``, so someone who ticked two options of a
+    select_multiple question is one person in each margin and in the total, not two: the base of
+    a multiple-choice percentage is the people who answered, as in the frequency tables. Four
+    small aggregates over the same join (SQLite has no ``GROUPING SETS``).
+    """
+    p = pairs.subquery()
+    people = func.count(distinct(p.c.response_id))
+    by_pair = select(p.c.row, p.c.col, people).group_by(p.c.row, p.c.col)
+    cells = {(r, c): n for r, c, n in session.execute(by_pair)}
+    rows = {r: n for r, n in session.execute(select(p.c.row, people).group_by(p.c.row))}
+    columns = {c: n for c, n in session.execute(select(p.c.col, people).group_by(p.c.col))}
+    return CrossCounts(cells, rows, columns, session.scalar(select(people)) or 0)
+
+
+def _closed_answers(scope: ResponseFilter, instrument_id: int, name: str) -> list[ColumnElement[bool]]:
+    """Answers in scope to the closed question ``name``: "answered" as the frequency tables count
+    it (an answer row with a choice code; a select_multiple gives one row per ticked option)."""
+    return [*scope.conditions(instrument_id), Question.name == name, Answer.code.is_not(None)]
+
+
 def pair_counts(
     session: Session, instrument_id: int, scope: ResponseFilter, row_name: str, column_name: str
-) -> dict[tuple[str, str], int]:
-    """Responses by (row answer code, column answer code): only those who answered both.
-
-    A select_multiple question contributes one pair per ticked choice, so its margins count
-    ticks, as a multiple-response cross-tab should.
-    """
+) -> CrossCounts:
+    """People by (row answer code, column answer code), and the margins: only those who answered
+    both questions. Either question may be select_multiple (see :func:`_respondents`)."""
     a2 = aliased(Answer)
     q2 = aliased(Question)
-    query = (
+    pairs = (
         _answers_in_scope(
-            (Answer.code, a2.code, func.count()),
-            [*scope.conditions(instrument_id), Question.name == row_name, Answer.code.is_not(None)],
+            (Answer.response_id.label("response_id"), Answer.code.label("row"), a2.code.label("col")),
+            _closed_answers(scope, instrument_id, row_name),
         )
         .join(a2, a2.response_id == Answer.response_id)
         .join(q2, and_(q2.id == a2.question_id, q2.name == column_name))
         .where(a2.code.is_not(None))
-        .group_by(Answer.code, a2.code)
     )
-    return {(r, c): n for r, c, n in session.execute(query)}
+    return _respondents(session, pairs)
 
 
 def attribute_counts(
     session: Session, instrument_id: int, scope: ResponseFilter, row_name: str, key: str
-) -> dict[tuple[str, str], int]:
-    """Responses by (answer code, contact attribute value), through ``Response.contact_id``.
-
-    Responses without a contact, or whose contact lacks the attribute, are not counted.
-    """
-    query = (
-        _answers_in_scope(
-            (Answer.code, ContactAttribute.value, func.count()),
-            [*scope.conditions(instrument_id), Question.name == row_name, Answer.code.is_not(None)],
-        )
-        .join(
-            ContactAttribute,
-            and_(ContactAttribute.contact_id == Response.contact_id, ContactAttribute.key == key),
-        )
-        .group_by(Answer.code, ContactAttribute.value)
+) -> CrossCounts:
+    """People by (answer code, contact attribute value), through ``Response.contact_id``, and
+    the margins. Responses without a contact, or whose contact lacks the attribute, are not
+    counted."""
+    pairs = _answers_in_scope(
+        (
+            Answer.response_id.label("response_id"),
+            Answer.code.label("row"),
+            ContactAttribute.value.label("col"),
+        ),
+        _closed_answers(scope, instrument_id, row_name),
+    ).join(
+        ContactAttribute,
+        and_(ContactAttribute.contact_id == Response.contact_id, ContactAttribute.key == key),
     )
-    return {(r, c): n for r, c, n in session.execute(query)}
+    return _respondents(session, pairs)
 
 
 def text_answers(
