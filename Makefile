@@ -9,8 +9,10 @@ PORT ?= 5000
 
 .PHONY: run test install assets lint serve setup clean benchmarks
 
+# Links that leave the browser (reset, resume, QR, print, mail merge) use http://$(HOST):$(PORT)
+# unless FEEDBACK_BASE_URL is already set (`feedback run` alone does the same: feedback/config.py).
 run: install setup
-	$(BIN)/feedback run --host $(HOST) --port $(PORT)
+	FEEDBACK_BASE_URL="$${FEEDBACK_BASE_URL:-http://$(HOST):$(PORT)}" $(BIN)/feedback run --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/ruff check feedback tests

@@ -11,7 +11,7 @@ import secrets
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 from flask import current_app
@@ -21,6 +21,9 @@ from sqlalchemy.orm import Session
 
 from .db import Instrument
 from .db.app import get_db
+
+if TYPE_CHECKING:
+    from .services.sampling import SampleResult
 
 
 def _fail(message: str) -> NoReturn:
@@ -48,7 +51,10 @@ def contacts_group() -> None:
 @click.option("--instrument", "slug", required=True, help="The instrument whose sample this is.")
 @click.option("--skip-invalid", is_flag=True, help="Import the good rows and list the bad ones.")
 @click.option(
-    "--sample", "n", type=int, help="Instead of taking everyone, draw N from all the project's contacts."
+    "--sample",
+    "n",
+    type=int,
+    help="Instead of taking everyone, draw N of the project's contacts not yet cases of the instrument.",
 )
 @click.option("--seed", type=int, help="Random seed for the sample (printed, so the draw can be repeated).")
 @click.option("--strata", help="Contact column to stratify the sample by (proportional allocation).")
@@ -93,11 +99,26 @@ def contacts_import(
     if report.attendance_added:
         click.echo(f"register: {report.attendance_added} added to activity {activity_id}")
     if drawn is not None:
-        draw, chosen = drawn
-        by = f" stratified by {draw.strata_column}" if draw.strata_column else ""
-        click.echo(f"sample: {len(chosen)} of {draw.population} drawn{by}, seed {draw.seed}")
+        click.echo(f"sample: {_sample_line(drawn, slug, seed or 0)}")
     else:
         click.echo(f"cases: {report.cases_created} new for {slug}")
+
+
+def _sample_line(result: SampleResult, slug: str, seed: int) -> str:
+    """E.g. "3 of 12 eligible drawn, seed 42 (4 of the 16 contacts are already cases of s)": the
+    number drawn is the number of new cases, and those left out are counted, not hidden."""
+    if result.draw is None:
+        from .services.sampling import nobody_eligible
+
+        return f"none drawn: {nobody_eligible(result.contacts)}"
+    by = f" stratified by {result.draw.strata_column}" if result.draw.strata_column else ""
+    if not result.already:
+        return f"{len(result.chosen)} of {result.contacts} drawn{by}, seed {seed}"
+    verb = "is already a case" if result.already == 1 else "are already cases"
+    return (
+        f"{len(result.chosen)} of {result.eligible} eligible drawn{by}, seed {seed} "
+        f"({result.already} of the {result.contacts} contacts {verb} of {slug})"
+    )
 
 
 @contacts_group.command("attending", help="Record how many attended ACTIVITY_ID (its head count).")

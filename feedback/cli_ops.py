@@ -18,7 +18,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from .config import Settings
+from .config import Settings, local_base_url
 from .db.app import get_db
 
 APP_SPEC = "feedback:create_app()"
@@ -124,6 +124,9 @@ def serve_argv(workers: int, bind: str, extra: tuple[str, ...]) -> list[str]:
 @click.argument("gunicorn_args", nargs=-1, type=click.UNPROCESSED)
 def serve_command(workers: int, bind: str, gunicorn_args: tuple[str, ...]) -> None:
     argv = serve_argv(workers, bind, gunicorn_args)
+    host, _, port = bind.rpartition(":")
+    if host and port.isdigit():  # links follow where gunicorn serves unless FEEDBACK_BASE_URL says
+        os.environ.setdefault("FEEDBACK_BASE_URL", local_base_url(host.strip("[]"), int(port)))
     click.echo("exec " + shlex.join(argv), err=True)
     os.execvp(argv[0], argv)  # noqa: S606 - replacing this process with gunicorn is the point
 

@@ -13,7 +13,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import click
+
 PREFIX = "FEEDBACK_"
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
 def _bool(value: str | None, default: bool = False) -> bool:
@@ -35,7 +38,7 @@ class Settings:
     sqlite_busy_timeout_ms: int = 15000
     pool_size: int = 5
     max_overflow: int = 10
-    base_url: str = "http://127.0.0.1:5000"
+    base_url: str = DEFAULT_BASE_URL
     exports_path: Path = Path("exports")
     # PostgreSQL only: a schema to work in (tests give each test its own).
     database_schema: str | None = None
@@ -66,6 +69,39 @@ def _secret_key(instance: Path) -> str:
     return key_file.read_text().strip()
 
 
+def local_base_url(host: str, port: int, *, https: bool = False) -> str:
+    """``http://HOST:PORT``, the address a server started with that host and port answers on."""
+    name = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    return f"{'https' if https else 'http'}://{name}:{port}"
+
+
+def _run_command_url() -> str | None:
+    """The address of the ``feedback run --host H --port P`` starting this app, if that is what
+    is starting it.
+
+    Reset links, resume links, QR codes, the print version and the mail merge all leave the
+    browser, so they are built from ``base_url`` and never from the request's Host header; a
+    server started on another port than 5000 (``make run PORT=5101``) must still give links that
+    reach it. Flask's ``run`` command loads the app inside its own click context, so its
+    ``--host``/``--port`` (and ``--cert``: https) are read from there; the reloader's child
+    process runs the same command line, so it gets the same address.
+    """
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or ctx.command.name != "run":
+        return None
+    host, port = ctx.params.get("host"), ctx.params.get("port")
+    if not isinstance(host, str) or not host or not isinstance(port, int):
+        return None
+    return local_base_url(host, port, https=ctx.params.get("cert") is not None)
+
+
+def _base_url(env: dict[str, str]) -> str:
+    """``FEEDBACK_BASE_URL`` if set (and not empty), else the running ``feedback run``'s own
+    address, else http://127.0.0.1:5000; without a trailing slash."""
+    url = env.get(f"{PREFIX}BASE_URL") or _run_command_url() or DEFAULT_BASE_URL
+    return url.rstrip("/")
+
+
 def default_instance_path() -> Path:
     return Path(os.environ.get(f"{PREFIX}INSTANCE_PATH") or Path.cwd() / "instance").resolve()
 
@@ -84,6 +120,6 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
         sqlite_busy_timeout_ms=int(env.get(f"{PREFIX}SQLITE_BUSY_TIMEOUT_MS", "15000")),
         pool_size=int(env.get(f"{PREFIX}POOL_SIZE", "5")),
         max_overflow=int(env.get(f"{PREFIX}MAX_OVERFLOW", "10")),
-        base_url=env.get(f"{PREFIX}BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        base_url=_base_url(env),
         exports_path=Path(env.get(f"{PREFIX}EXPORTS_PATH", "exports")),
     )

@@ -14,12 +14,23 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import Base, BigId, UTCDateTime, utcnow
 from .models import Instrument
-from .responses import Case
+from .responses import Case, Contact, ContactAttribute
 
 WAVE_KINDS: tuple[str, ...] = ("invitation", "reminder")
 SAMPLE_METHODS: tuple[str, ...] = ("simple", "stratified")
@@ -126,3 +137,38 @@ class DispositionChange(Base):
     reason: Mapped[str] = mapped_column(Text)
     changed_by: Mapped[str] = mapped_column(String(200), default="")
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- queries for drawing a sample --------------------------------------------------------------
+
+
+def sampling_frame(session: Session, project_id: int, instrument_id: int) -> tuple[list[int], int]:
+    """The ids of the project's contacts a sample for the instrument may draw, ordered by id (the
+    order the draw depends on), and how many contacts the project has in all.
+
+    A contact who already is a case of the instrument is left out: drawing them again would add no
+    case, so a sample of N would quietly give fewer than N new cases. Erased contacts are never
+    drawn, nor counted.
+    """
+    contacts = list(
+        session.scalars(
+            select(Contact.id)
+            .where(Contact.project_id == project_id, Contact.erased_at.is_(None))
+            .order_by(Contact.id)
+        )
+    )
+    cased = set(
+        session.scalars(
+            select(Case.contact_id).where(Case.instrument_id == instrument_id, Case.contact_id.is_not(None))
+        )
+    )
+    return [cid for cid in contacts if cid not in cased], len(contacts)
+
+
+def contact_values(session: Session, contact_ids: list[int], key: str) -> dict[int, str]:
+    """Each listed contact's value of attribute ``key`` (contacts without one are left out)."""
+    rows = session.execute(
+        select(ContactAttribute.contact_id, ContactAttribute.value).where(ContactAttribute.key == key)
+    ).all()
+    wanted = set(contact_ids)
+    return {cid: value for cid, value in rows if cid in wanted}

@@ -30,7 +30,7 @@ from ...db.app import get_db, get_session
 from ...db.sampling import Invitation, InvitationWave, SampleDraw
 from ...services import invitations as inv
 from ...services.contacts import ContactImportError, import_contacts
-from ...services.sampling import SampleError, draw_sample
+from ...services.sampling import SampleError, describe_sample, draw_sample
 from .access import require_project_role
 from .blueprint import bp
 from .fieldwork_forms import ImportContactsForm, SampleForm, WaveForm
@@ -199,7 +199,7 @@ def fieldwork_sample(project: Project) -> ResponseReturnValue:
         with get_db().write() as session:
             target = session.get(Instrument, instrument.id)
             assert target is not None
-            draw, chosen = draw_sample(
+            result = draw_sample(
                 session,
                 target,
                 form.sample_n.data or 0,
@@ -207,12 +207,11 @@ def fieldwork_sample(project: Project) -> ResponseReturnValue:
                 strata=form.sample_strata.data or None,
                 drawn_by=current_user.email,
             )
-            population, strata = draw.population, draw.strata_column
+            message = describe_sample(result, instrument.title, seed)
     except SampleError as exc:
         form.sample_n.errors = [f"{exc}"]
         return render_fieldwork(project, forms, 400, sample_failed=True)
-    by = f", stratified by {strata}" if strata else ""
-    flash(f"Drew {len(chosen)} of {population} contacts for {instrument.title}{by}, seed {seed}.", "success")
+    flash(message, "success" if result.draw is not None else "info")
     return redirect(url_for("staff.fieldwork", slug=project.slug))
 
 

@@ -57,7 +57,7 @@ class SampleForm(FlaskForm):
         "Instrument to draw the sample for", validators=[DataRequired("Choose an instrument")]
     )
     sample_n = IntegerField(
-        "Sample size (N)",
+        "Sample size (N), drawn from the contacts who are not yet cases of the instrument",
         validators=[
             InputRequired("Enter the number of contacts to draw"),
             NumberRange(min=1, message="Draw at least 1"),
