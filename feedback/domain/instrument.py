@@ -12,7 +12,7 @@ gathered into pages of their own between groups (see :meth:`Instrument.pages`).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Literal
 
@@ -79,6 +79,10 @@ class Question:
 
     ``generated`` marks rows the loader adds itself (the text box behind ``or_other``), which the
     XLSForm writer leaves out so that a round trip gives back the author's file.
+
+    ``personal_data`` (the ``personal_data: yes`` column, REDCap's "identifier") marks an answer
+    that says who the respondent is (a name, an e-mail address, a phone number): pseudonymous
+    exports, summaries and free-text pages leave it out, identified exports and erasure reach it.
     """
 
     type: str
@@ -98,6 +102,7 @@ class Question:
     calculation: str = ""
     translations: tuple[tuple[str, str, str], ...] = ()  # (column, language, text)
     generated: bool = False
+    personal_data: bool = False
 
     @property
     def is_input(self) -> bool:
@@ -236,6 +241,27 @@ class Instrument:
 
     def groups(self) -> list[Group]:
         return [item for item in self.walk() if isinstance(item, Group)]
+
+    def personal_data_names(self) -> frozenset[str]:
+        """Names of the questions marked ``personal_data`` (see :class:`Question`)."""
+        return frozenset(q.name for q in self._questions if q.personal_data)
+
+    def without_personal_data(self) -> Instrument:
+        """This instrument minus its personal-data questions: what a pseudonymous export
+        describes, so no sheet built from it can hold a name or an address by accident."""
+        if not self.personal_data_names():
+            return self
+
+        def keep(items: tuple[Item, ...]) -> tuple[Item, ...]:
+            kept: list[Item] = []
+            for item in items:
+                if isinstance(item, Group):
+                    kept.append(replace(item, children=keep(item.children)))
+                elif not item.personal_data:
+                    kept.append(item)
+            return tuple(kept)
+
+        return replace(self, items=keep(self.items))
 
     def choices_for(self, question: Question) -> tuple[Choice, ...]:
         return self.choice_lists.get(question.list_name or "", ())

@@ -92,6 +92,22 @@ def from_dict(data: dict[str, Any]) -> Instrument:
     )
 
 
+def personal_data_names(definition: dict[str, Any]) -> frozenset[str]:
+    """Names of the personal-data questions in a stored definition, read without rebuilding the
+    instrument (summaries ask this on every page)."""
+    found: set[str] = set()
+
+    def visit(items: list[dict[str, Any]]) -> None:
+        for item in items:
+            if item.get("kind") == "group":
+                visit(item.get("children", []))
+            elif item.get("personal_data"):
+                found.add(item["name"])
+
+    visit(definition.get("items", []))
+    return frozenset(found)
+
+
 def canonical_json(instrument: Instrument) -> str:
     return json.dumps(to_dict(instrument), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 

@@ -14,19 +14,23 @@ Decisions:
   and the reasons staff typed for their cases' dispositions, also where the audit trail copied
   them (replaced by "[erased]"; the codes and dates stay).
   Their answers stay, now anonymous: they are what the programme is evaluated on, the contact
-  row no longer says whose they are, and rates keep their denominators. The erasure's audit
-  entry names which fields were cleared, never their values.
+  row no longer says whose they are, and rates keep their denominators. The exception is their
+  answers to personal-data questions (``personal_data: yes``, e.g. "How can we contact you?"),
+  which are blanked, also where the audit trail copied them: in their own responses, and in any
+  response of the project (an anonymous event form, say) whose such answer gives their e-mail
+  address. The erasure's audit entry names which fields were cleared, never their values.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..db import Case, Contact, Instrument, Response
+from ..db import Answer, Case, Contact, Instrument, InstrumentVersion, Question, Response
 from ..db.audit import AuditEntry
 from ..db.base import utcnow
 from ..db.sampling import CallAttempt, DispositionChange, Invitation
+from ..domain.serialise import personal_data_names
 from .audit import record
 
 ERASED_FIELDS = ("name", "email", "external_id", "organisation")
@@ -101,6 +105,58 @@ def _erase_case_reasons(session: Session, case_ids: list[int]) -> int:
     return changed
 
 
+def _personal_answers_of(session: Session, contact: Contact) -> dict[int, set[str]]:
+    """Response id -> names of its personal-data questions with an answer that is the contact's:
+    any in their own responses, and those elsewhere in the project that give their e-mail. A
+    question counts if the version answered or the current one marks it (a mark added later
+    reaches the answers given before it)."""
+    mentions = [Response.contact_id == contact.id]
+    if contact.email:
+        mentions.append(func.lower(Answer.value).contains(contact.email.lower(), autoescape=True))
+    rows = session.execute(
+        select(Answer.response_id, Question.name, Question.version_id, Instrument.current_version_id)
+        .join(Question, Question.id == Answer.question_id)
+        .join(Response, Response.id == Answer.response_id)
+        .join(Instrument, Instrument.id == Response.instrument_id)
+        .where(Instrument.project_id == contact.project_id, Answer.value != "", or_(*mentions))
+    ).all()
+    personal: dict[int | None, frozenset[str]] = {None: frozenset()}
+    found: dict[int, set[str]] = {}
+    for response_id, name, *versions in rows:
+        for version_id in versions:
+            if version_id not in personal:
+                version = session.get(InstrumentVersion, version_id)
+                personal[version_id] = personal_data_names(version.definition) if version else frozenset()
+        if any(name in personal[v] for v in versions):
+            found.setdefault(response_id, set()).add(name)
+    return found
+
+
+def _erase_personal_answers(session: Session, contact: Contact) -> int:
+    """Blank the contact's answers to personal-data questions (see the module docstring) and
+    the copies the response's audit entries hold; returns how many answers were blanked. Core
+    statements, so the automatic audit does not copy the old text."""
+    found = _personal_answers_of(session, contact)
+    blanked = 0
+    for response_id, names in found.items():
+        questions = select(Question.id).where(Question.name.in_(names)).scalar_subquery()
+        blanked += session.execute(
+            update(Answer)
+            .where(Answer.response_id == response_id, Answer.question_id.in_(questions), Answer.value != "")
+            .values(value="", code=None, number=None),
+            execution_options={"synchronize_session": False},
+        ).rowcount
+        trail = select(AuditEntry).where(
+            AuditEntry.entity_type == "response", AuditEntry.entity_id == response_id
+        )
+        for entry in session.scalars(trail):
+            for side in ("before", "after"):
+                values = getattr(entry, side)
+                if values and names & set(values):
+                    setattr(entry, side, {k: ERASED if k in names else v for k, v in values.items()})
+    return blanked
+
+
 def erase_contact(session: Session, contact: Contact) -> list[str]:
     """Remove the contact's personal data; returns the names of the fields that held some.
 
@@ -108,6 +164,7 @@ def erase_contact(session: Session, contact: Contact) -> list[str]:
     if contact.erased_at is not None:
         raise DataProtectionError(f"Contact {contact.id} was already erased on {contact.erased_at:%d %B %Y}")
     cleared = [name for name in ERASED_FIELDS if getattr(contact, name)]
+    answers = _erase_personal_answers(session, contact)  # before the e-mail it looks for goes
     attributes = len(contact.attributes)
     contact.name, contact.email, contact.external_id, contact.organisation = "", None, None, ""
     contact.attributes.clear()
@@ -135,6 +192,7 @@ def erase_contact(session: Session, contact: Contact) -> list[str]:
             "call_notes": notes,
             "invitation_errors": errors,
             "disposition_reasons": reasons,
+            **({"personal_data_answers": answers} if answers else {}),
         },
         after={"erased_at": contact.erased_at},
         reason=ERASURE_REASON,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from ..db import Instrument, InstrumentVersion, Project
 from ..db.export_queries import count_responses
 from ..db.summary_queries import ResponseFilter
+from ..domain.instrument import Instrument as InstrumentModel
 from ..export.csv_writer import write_csv
 from ..export.report_sheets import attendance_sheet, instruments_sheet, rates_sheet, summary_sheet
 from ..export.respondents import respondents_sheet
@@ -30,7 +31,7 @@ from ..export.xlsx import WriteReport, write_xlsx
 from .attendance import UnknownProject, attendance_of
 from .coding import theme_tables
 from .instruments import UnknownInstrument, get_instrument, model_of
-from .rates import instrument_rates
+from .rates import instrument_rates, partial_rules
 from .summaries import respondent_profile, summarise
 
 Format = Literal["xlsx", "csv"]
@@ -62,11 +63,16 @@ def count_in_scope(session: Session, instruments: list[Instrument], scope: Respo
     return sum(count_responses(session, i.id, scope) for i in instruments)
 
 
-def _model(session: Session, instrument: Instrument):  # noqa: ANN202 - the domain Instrument
+def _model(session: Session, instrument: Instrument) -> InstrumentModel:
     version = session.get(InstrumentVersion, instrument.current_version_id)
     if version is None:
         raise UnknownInstrument(f"{instrument.slug} has no version")
     return model_of(version)
+
+
+def _personal(model: InstrumentModel) -> list[str]:
+    """The personal-data input questions, in order: the extra columns of the Respondents sheet."""
+    return [q.name for q in model.input_questions() if q.personal_data]
 
 
 def workbook_sheets(
@@ -87,25 +93,34 @@ def workbook_sheets(
     Instruments index, then those sheets per instrument numbered as in the index. Attendance
     does not depend on the response filter: activities are the project's, not the responses'.
 
-    ``identified`` adds a Respondents sheet (names, e-mails) after each Responses sheet; the
-    caller must have checked and logged the permission (:mod:`feedback.services.identified`).
+    ``identified`` adds a Respondents sheet (names, e-mails, and the answers to personal-data
+    questions) after each Responses sheet; the caller must have checked and logged the
+    permission (:mod:`feedback.services.identified`). Every other sheet is built from the
+    instrument without its personal-data questions, identified or not, so that Responses keeps
+    one layout and the identifying columns sit in one sheet that can be deleted.
     """
     several = len(instruments) > 1
     if several:
         yield instruments_sheet(instruments)
     for number, instrument in enumerate(instruments, 1):
-        model = _model(session, instrument)
+        full = _model(session, instrument)
+        model = full.without_personal_data()
         suffix = f" {number}" if several else ""
         yield responses_sheet(
             session, instrument, model, scope, secret, values, f"Responses{suffix}", progress
         )
         if identified:
-            yield respondents_sheet(session, instrument, scope, secret, f"Respondents{suffix}")
+            yield respondents_sheet(
+                session, instrument, scope, secret, f"Respondents{suffix}", _personal(full)
+            )
         yield codebook_sheet(model, f"Codebook{suffix}")
         if summary:
             tables = summarise(session, instrument.slug, scope)
-            counts = ", ".join(f"{status}: {n}" for status, n in tables.responses.items())
-            title = f"{tables.title} ({tables.slug}) - responses {counts}"
+            counts = ", ".join(f"{n} {status}" for status, n in tables.responses.items())
+            total = sum(tables.responses.values())
+            title = (
+                f"{tables.title} ({tables.slug}): all {total} responses, from the sample or not ({counts})"
+            )
             profile = respondent_profile(tables, model)
             yield summary_sheet(title, tables.tables, f"Summary{suffix}", profile)
         free = free_text_sheet(session, instrument, model, scope, f"Free text{suffix}")
@@ -115,7 +130,8 @@ def workbook_sheets(
         if themes:
             title = f"Themes coded in free-text answers of {instrument.slug} (base = answers coded)"
             yield summary_sheet(title, themes, f"Themes{suffix}")
-    yield rates_sheet(instrument_rates(session, instruments))
+    rates = instrument_rates(session, instruments)
+    yield rates_sheet(rates, partial_rules(rates))
     yield from _attendance_sheets(session, instruments)
 
 
@@ -183,14 +199,16 @@ def export_csv(
     *,
     identified: bool = False,
 ) -> ExportResult:
-    """Responses and Codebook as CSV files (see :mod:`feedback.export.csv_writer`); with
-    ``identified``, also ``...-respondents.csv`` beside them."""
+    """Responses and Codebook as CSV files (see :mod:`feedback.export.csv_writer`), without
+    personal-data questions; with ``identified``, also ``...-respondents.csv`` beside them
+    (names, e-mails and the personal-data answers)."""
     written: list[Path] = []
     rows: dict[str, int] = {}
     for instrument, (responses_path, codebook_path) in zip(
         instruments, csv_paths(target, instruments), strict=True
     ):
-        model = _model(session, instrument)
+        full = _model(session, instrument)
+        model = full.without_personal_data()
         sheets = [
             (
                 responses_path,
@@ -200,7 +218,7 @@ def export_csv(
         ]
         if identified:
             people = responses_path.name.replace("-responses.csv", "-respondents.csv")
-            people_sheet = respondents_sheet(session, instrument, scope, secret)
+            people_sheet = respondents_sheet(session, instrument, scope, secret, personal=_personal(full))
             sheets.append((responses_path.with_name(people), people_sheet))
         for path, sheet in sheets:
             with (

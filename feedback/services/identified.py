@@ -14,9 +14,17 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..db import Instrument
+from ..db import Instrument, InstrumentVersion
 from ..db.accounts import IdentifiedAccess, ProjectRole, User
+from ..domain.serialise import personal_data_names
 from .accounts import get_user
+
+
+def personal_questions(session: Session, instrument: Instrument) -> frozenset[str]:
+    """Names of the current version's personal-data questions (``personal_data: yes``): the
+    answers that, like names and e-mails, only identified exports show."""
+    version = session.get(InstrumentVersion, instrument.current_version_id)
+    return personal_data_names(version.definition) if version is not None else frozenset()
 
 
 class NotAllowed(PermissionError):

@@ -36,6 +36,7 @@ from ..domain.summary import (
     numeric_summary,
     profile_table,
 )
+from .identified import personal_questions
 from .instruments import get_instrument
 from .invitations import waves
 
@@ -103,8 +104,10 @@ class InstrumentSummary:
 
 
 def question_infos(session: Session, instrument: Instrument) -> dict[str, QuestionInfo]:
-    """Every question of the current version, in order, with its choices in definition order."""
+    """Every question of the current version, in order, with its choices in definition order,
+    except personal-data questions: summaries, cross-tabs and free-text pages never show them."""
     version_id = instrument.current_version_id
+    personal = personal_questions(session, instrument)
     questions = session.execute(
         select(Question.name, Question.label, Question.type, Question.list_name)
         .where(Question.version_id == version_id)
@@ -120,6 +123,7 @@ def question_infos(session: Session, instrument: Instrument) -> dict[str, Questi
     return {
         name: QuestionInfo(name, label or name, qtype, tuple(choices.get(list_name or "", ())))
         for name, label, qtype, list_name in questions
+        if name not in personal
     }
 
 
@@ -220,13 +224,16 @@ def question_crosstab(
     percent: PercentBase = "column",
     scope: ResponseFilter | None = None,
 ) -> CrossTab:
-    """One closed question against another, counting respondents who answered both."""
+    """One closed question against another, counting respondents who answered both.
+
+    Every count and base is of people, also for a select_multiple question (a person ticking two
+    options is in two rows but counts once in each base), as in :func:`summarise`."""
     instrument = get_instrument(session, slug)
     infos = question_infos(session, instrument)
     row_q = _closed_info(infos, slug, row_name)
     col_q = _closed_info(infos, slug, column_name)
-    cells = pair_counts(session, instrument.id, scope or ResponseFilter(), row_name, column_name)
-    return crosstab(row_q, col_q, cells, percent)
+    counts = pair_counts(session, instrument.id, scope or ResponseFilter(), row_name, column_name)
+    return crosstab(row_q, col_q, counts, percent)
 
 
 def attribute_crosstab(
@@ -237,12 +244,13 @@ def attribute_crosstab(
     percent: PercentBase = "column",
     scope: ResponseFilter | None = None,
 ) -> CrossTab:
-    """A closed question by a contact attribute (e.g. ``region``), its values as columns."""
+    """A closed question by a contact attribute (e.g. ``region``), its values as columns; the
+    base is the people who answered the question and have the attribute recorded."""
     instrument = get_instrument(session, slug)
     row_q = _closed_info(question_infos(session, instrument), slug, row_name)
-    cells = attribute_counts(session, instrument.id, scope or ResponseFilter(), row_name, attribute)
+    counts = attribute_counts(session, instrument.id, scope or ResponseFilter(), row_name, attribute)
     column = QuestionInfo(attribute, attribute.replace("_", " ").capitalize(), "attribute")
-    return crosstab(row_q, column, cells, percent)
+    return crosstab(row_q, column, counts, percent)
 
 
 @dataclass(frozen=True)

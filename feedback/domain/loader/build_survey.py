@@ -107,6 +107,13 @@ class SurveyBuilder(RowBuilder):
                 continue
             names[name] = row
             if parsed.type == "begin_group":
+                if row.get("personal_data").lower() not in FALSE:
+                    self.error(
+                        row,
+                        "personal_data marks questions, not groups: put it on the questions inside "
+                        f"group '{name}' that hold personal data",
+                        "personal_data",
+                    )
                 stack.append((row, []))
                 continue
             question = self.question(row, parsed.type, parsed.list_name, parsed.or_other, choice_lists)
@@ -130,6 +137,7 @@ class SurveyBuilder(RowBuilder):
                             "Specify other",
                             relevant=(f"selected(${{{name}}}, '{OTHER_CHOICE}')"),
                             generated=True,
+                            personal_data=question.personal_data,
                         )
                     )
         for begin, _children in reversed(stack):
@@ -187,6 +195,12 @@ class SurveyBuilder(RowBuilder):
             else:
                 self.error(row, f"required must be yes or no, not '{row.get('required')}'", "required")
                 ok = False
+        personal_cell = row.get("personal_data").lower()
+        if personal_cell not in TRUE | FALSE:  # refused in any workbook: a guess could leak data
+            self.error(
+                row, f"personal_data must be yes or no, not '{row.get('personal_data')}'", "personal_data"
+            )
+            ok = False
         if not ok:
             return None
         if or_other and list_name and not any(c.name == OTHER_CHOICE for c in choice_lists[list_name]):
@@ -208,4 +222,5 @@ class SurveyBuilder(RowBuilder):
             default=row.get("default"),
             calculation=row.get("calculation"),
             translations=translations,
+            personal_data=personal_cell in TRUE,
         )

@@ -27,6 +27,7 @@ SURVEY_COLUMNS = (
     "choice_filter",
     "default",
     "calculation",
+    "personal_data",
 )
 TRANSLATABLE = frozenset({"label", "hint", "constraint_message", "required_message"})
 CHOICE_COLUMNS = ("list_name", "name", "label")

@@ -29,7 +29,7 @@ from ..instrument import Choice, Group, Instrument, Item, Question
 #: Translatable survey columns, each followed by its ``::language`` columns, in sheet order.
 _SURVEY_ORDER = (
     "type", "name", "label", "hint", "required", "required_message", "relevant", "constraint",
-    "constraint_message", "appearance", "choice_filter", "default", "calculation",
+    "constraint_message", "appearance", "choice_filter", "default", "calculation", "personal_data",
 )
 _TRANSLATABLE = ("label", "hint", "required_message", "constraint_message")
 _SETTINGS_ORDER = ("form_id", "form_title", "version", "kind", "project", "description", "default_language")
@@ -74,6 +74,8 @@ def _question_cells(question: Question, texts: _Texts) -> Cells:
         texts.put(cells, base, getattr(question, base), question.translations)
     if question.required:
         cells["required"] = "yes"
+    if question.personal_data:
+        cells["personal_data"] = "yes"
     for column in ("relevant", "constraint", "appearance", "choice_filter", "default", "calculation"):
         if getattr(question, column):
             cells[column] = getattr(question, column)

@@ -60,7 +60,7 @@ def free_text(project: Project) -> str:
     questions = coding.text_questions(session, instrument)
     names = [q.name for q in questions]
     question = request.args.get("question") or (names[0] if names else "")
-    if questions and question not in names:
+    if question and question not in names:  # also a personal-data question: never listed here
         abort(404)
     context: dict[str, object] = {}
     if question:
