@@ -38,6 +38,8 @@ INSTRUMENT_KINDS: tuple[str, ...] = (
 INTERVIEWER_KINDS = frozenset({"interview_schedule", "group_discussion", "observation", "case_study"})
 #: Kinds that have no respondents and therefore no response rate.
 NO_RESPONDENT_KINDS = frozenset({"document_review"})
+#: ``access`` in a form's settings: who may answer without a personal link (see services.access).
+ACCESS_CHOICES: tuple[str, ...] = ("open", "invitation")
 
 MODES: tuple[str, ...] = ("web", "paper", "telephone", "face_to_face", "email")
 

@@ -16,11 +16,10 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from ..db import Case, Instrument
+from ..domain.instrument import ACCESS_CHOICES
 from ..domain.partial import PartialRule
 
-OPEN = "open"
-INVITATION = "invitation"
-ACCESS_CHOICES = (OPEN, INVITATION)
+OPEN, INVITATION = ACCESS_CHOICES
 
 
 class SettingsError(ValueError):

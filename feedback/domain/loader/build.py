@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-from ..instrument import INSTRUMENT_KINDS, Choice, Instrument
+from ..instrument import ACCESS_CHOICES, INSTRUMENT_KINDS, Choice, Instrument
+from ..partial import PartialRule, PartialRuleError
 from .build_rows import MEDIA, NAME, TRUE, BuildResult
 from .build_survey import SurveyBuilder
 from .errors import Problem
@@ -64,7 +65,26 @@ class _Builder(SurveyBuilder):
         if kind not in INSTRUMENT_KINDS:
             self.error(None, f"settings: kind '{kind}' is not one of {', '.join(INSTRUMENT_KINDS)}", "kind")
         project = s.get("project", "").strip() or None
+        self._response_rules(s)
         return form_id, title, kind, project, s.get("version", "").strip()
+
+    def _response_rules(self, s: dict[str, str]) -> None:
+        """``partial_threshold`` and ``access`` change figures, so a bad value is an error, never
+        a silent default."""
+        threshold = s.get("partial_threshold", "").strip()
+        if threshold:
+            try:
+                PartialRule.parse(threshold)
+            except PartialRuleError as exc:
+                self.error(None, f"settings: partial_threshold: {exc}", "partial_threshold")
+        access = s.get("access", "").strip()
+        if access and access not in ACCESS_CHOICES:
+            self.error(
+                None,
+                f"settings: access '{access}' is not one of {', '.join(ACCESS_CHOICES)} "
+                "(leave it out to follow the sample: invitation-only when there is a contact list)",
+                "access",
+            )
 
     # -- choices -----------------------------------------------------------------------------
     def choices(self) -> dict[str, tuple[Choice, ...]]:
