@@ -179,6 +179,12 @@ def _load_data(app: Any) -> str:
 
         with database.write() as session:
             load_demo(session)
+            # The journeys answer the CRISP survey as the public would; on the demo it is a survey
+            # of a contact list, so by invitation only until opened (tests/web/test_demo_figures.py
+            # covers the invitation page and what an opened link's answers count for).
+            crisp = session.scalar(select(Instrument).where(Instrument.slug == "crisp-web-survey"))
+            if crisp is not None:
+                crisp.access = "open"
         return "loaded"
     except Exception as exc:  # noqa: BLE001 - the demo is optional here; an event link is made instead
         reason = f"not loaded ({type(exc).__name__}: {str(exc)[:120]})"
