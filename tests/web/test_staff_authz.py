@@ -66,6 +66,7 @@ RULES: dict[str, Rule] = {
     "staff.upload_instrument": Rule("evaluator", post_ok=400),
     "staff.instrument_status": Rule("evaluator", post_ok=400),
     "staff.preview_instrument": Rule("evaluator", ok=302),
+    "staff.instrument_rules": Rule("evaluator", ok=404, post_ok=404),  # the world has no such instrument
     "staff.audit_trail": Rule("evaluator"),
     "staff.audit_csv": Rule("evaluator"),
     "staff.delete_response_page": Rule("evaluator", post_ok=400),
@@ -164,7 +165,14 @@ def world(app: Flask, db: Database) -> dict[str, Any]:
             page = client.get("/staff/login")
         cookie = client.get_cookie("session")
         sessions[name] = (cookie.value if cookie else None, csrf_token(page.get_data(as_text=True)))
-    args = {"slug": "pilot", "user_id": target, "project_id": pilot, "token": token, "case_id": 1}
+    args = {
+        "slug": "pilot",
+        "user_id": target,
+        "project_id": pilot,
+        "token": token,
+        "case_id": 1,
+        "instrument_slug": "no-such-instrument",
+    }
     return {"sessions": sessions, "args": args}
 
 

@@ -1,6 +1,6 @@
 """Who may answer an instrument and its partial rule, set by an evaluator (audited).
 
-``GET/POST /staff/projects/<slug>/instruments/<instrument>/rules``
+``GET/POST /staff/projects/<slug>/instruments/<instrument_slug>/rules``
 
 Both choices change figures: opening a sampled survey to everyone lets answers in that are
 outside the sample (counted on their own line, in no rate), and the partial threshold decides
@@ -10,7 +10,7 @@ figures as they are now, and the change goes on the audit trail with who made it
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -69,22 +69,17 @@ def _render(
     ), status
 
 
-@bp.get("/projects/<slug>/instruments/<instrument_slug>/rules")
+@bp.route("/projects/<slug>/instruments/<instrument_slug>/rules", methods=["GET", "POST"])
 @require_project_role("evaluator")
 def instrument_rules(project: Project, instrument_slug: str) -> ResponseReturnValue:
     instrument = _instrument(project, instrument_slug)
-    form = ResponseRulesForm(
-        formdata=None,
-        access=instrument.access or FOLLOW,
-        partial_threshold=PartialRule.from_stored(instrument.partial_threshold).setting,
-    )
-    return _render(project, instrument, form)
-
-
-@bp.post("/projects/<slug>/instruments/<instrument_slug>/rules")
-@require_project_role("evaluator")
-def save_instrument_rules(project: Project, instrument_slug: str) -> ResponseReturnValue:
-    instrument = _instrument(project, instrument_slug)
+    if request.method == "GET":
+        form = ResponseRulesForm(
+            formdata=None,
+            access=instrument.access or FOLLOW,
+            partial_threshold=PartialRule.from_stored(instrument.partial_threshold).setting,
+        )
+        return _render(project, instrument, form)
     form = ResponseRulesForm()
     if not form.validate_on_submit():
         return _render(project, instrument, form, 400)
@@ -100,8 +95,6 @@ def save_instrument_rules(project: Project, instrument_slug: str) -> ResponseRet
     except SettingsError as exc:
         form.partial_threshold.errors = [str(exc)]
         return _render(project, instrument, form, 400)
-    if changed:
-        flash(f"'{instrument.title}': " + "; ".join(changed) + ".", "success")
-    else:
-        flash(f"'{instrument.title}': nothing was changed.", "success")
+    said = "; ".join(changed) if changed else "nothing was changed"
+    flash(f"'{instrument.title}': {said}.", "success")
     return redirect(url_for("staff.instrument_rules", slug=project.slug, instrument_slug=instrument.slug))
