@@ -14,9 +14,25 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, Select, String, case, func, literal, select
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Integer,
+    Select,
+    String,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Subquery
 
+from ..domain.dispositions import CallOutcome
 from .accounts import User
 from .base import Base, BigId, UTCDateTime, utcnow
 from .models import Instrument
@@ -29,6 +45,9 @@ INTERVIEW_MODES: tuple[tuple[str, str], ...] = (
     ("face_to_face", "Face to face"),
     ("email", "E-mail"),
 )
+
+#: Dispositions that end a case whatever else happens: interviewed (I) and not eligible (NE).
+FINISHED_CODES: tuple[str, ...] = ("I", "NE")
 
 
 class CaseAssignment(Base):
@@ -65,13 +84,40 @@ class InterviewRecord(Base):
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-def case_list_query(project_id: int, user_id: int | None) -> Select[Any]:
+def case_states(project_id: int) -> Subquery:
+    """One row per case of the project: its final disposition and whether the case is finished.
+
+    The disposition is :func:`~.rate_queries.dispositions_subquery`'s, the one every rate counts.
+    A case is *finished*, so nobody is given it or asked to call it, when that disposition is I or
+    NE (:data:`FINISHED_CODES`), or when the non-response is final: staff set the disposition by
+    hand (as invitations treat it, the case is closed), the person opted out, or a call ended in
+    "Refused, do not call again" (the hard refusal the disposition rules treat as final).
+    """
+    hard_refusal = exists().where(
+        CallAttempt.case_id == Case.id, CallAttempt.outcome == CallOutcome.hard_refusal.value
+    )
+    closed = or_(Case.disposition.is_not(None), Case.opted_out.is_(True), hard_refusal)
+    rows = dispositions_subquery(None, case((closed, 1), else_=0).label("closed"))
+    inner = rows.where(Instrument.project_id == project_id).subquery("states")
+    finished = case((or_(inner.c.disposition.in_(FINISHED_CODES), inner.c.closed == 1), 1), else_=0)
+    return select(
+        inner.c.case_id, inner.c.instrument_id, inner.c.disposition, finished.label("finished")
+    ).subquery("d")
+
+
+def unfinished(states: Subquery) -> ColumnElement[bool]:
+    """The WHERE clause keeping only the cases still to be worked (see :func:`case_states`)."""
+    return states.c.finished == 0
+
+
+def case_list_query(project_id: int, user_id: int | None, *, include_finished: bool = False) -> Select[Any]:
     """Cases to call in a project, one row each, appointments due first: the case, its
     instrument's title, who it is, how to reach them (telephone, e-mail), attempts so far, the
     latest attempt, the next appointment, the derived disposition and the assigned interviewer.
 
     ``user_id`` limits the list to that interviewer's cases; None lists every assigned case (for
-    evaluators supervising the fieldwork). One statement: paginate it, never loop over cases.
+    evaluators supervising the fieldwork). Finished cases (:func:`case_states`) are left out unless
+    ``include_finished``. One statement: paginate it, never loop over cases.
     """
     attempts = (
         select(
@@ -95,7 +141,7 @@ def case_list_query(project_id: int, user_id: int | None) -> Select[Any]:
     appointment = case(
         (attempts.c.appointment > attempts.c.last_at, attempts.c.appointment), else_=None
     ).label("appointment")
-    dispositions = dispositions_subquery().where(Instrument.project_id == project_id).subquery("d")
+    dispositions = case_states(project_id)
     stmt = (
         select(
             Case.id.label("case_id"),
@@ -108,6 +154,7 @@ def case_list_query(project_id: int, user_id: int | None) -> Select[Any]:
             attempts.c.last_at,
             appointment,
             dispositions.c.disposition,
+            dispositions.c.finished,
             User.name.label("interviewer"),
         )
         .join(Instrument, Instrument.id == Case.instrument_id)
@@ -122,4 +169,6 @@ def case_list_query(project_id: int, user_id: int | None) -> Select[Any]:
     )
     if user_id is not None:
         stmt = stmt.where(CaseAssignment.user_id == user_id)
+    if not include_finished:
+        stmt = stmt.where(unfinished(dispositions))
     return stmt

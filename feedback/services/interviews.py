@@ -1,12 +1,23 @@
 """Interviewer mode: assigning cases, and saving an interview with optimistic concurrency.
 
+Only unfinished cases are counted and handed out (:func:`feedback.db.interviews.case_states`:
+the disposition every rate counts, so a complete or not-eligible case is never given again).
+
 An interview is saved whole (every topic at once) many times: by the Save button, and by the
-page's autosave every twenty seconds. Each save names the version it started from; a save over
-a newer version (someone else, or the same person in another tab) is a :class:`Conflict` and
-writes nothing, so the later writer is told instead of silently replacing the other's notes.
-The version check is one conditional ``UPDATE ... WHERE lock_version = :seen`` (atomic on
-SQLite and PostgreSQL alike); the first save of a case inserts the record, whose unique
-``case_id`` turns two simultaneous first saves into one record and one conflict.
+page's autosave every twenty seconds and on leaving a box. Each save names the version it started
+from and the *page* it came from (a token the interview page is rendered with). A save over a
+newer version written from another page (someone else, or the same person in another tab) is a
+:class:`Conflict` and writes nothing, so the later writer is told instead of silently replacing
+the other's notes. A newer version written from the *same* page is that page's own earlier save
+(its autosave racing its "Save and mark complete"), never a conflict. The version check is one
+conditional ``UPDATE ... WHERE lock_version = :seen`` (atomic on SQLite and PostgreSQL alike);
+the first save of a case inserts the record, whose unique ``case_id`` turns two simultaneous
+first saves into one record and one conflict.
+
+A case has at most one live response (the database refuses a second). A case answered before it
+had an interview record (the demo, a web or paper response, a call logged as done) is opened
+with that response's stored answers, and saving edits that same response; as any staff rewrite
+of answers, the edit is on the audit trail.
 
 What was typed is kept as typed in ``InterviewRecord.draft`` even when it does not pass the
 checks (a half-typed number, a note under a question the rules now hide), so a reload shows it
@@ -27,13 +38,17 @@ from sqlalchemy.orm import Session
 from ..db import Case, Instrument, InstrumentVersion, Response
 from ..db.accounts import ProjectRole, User
 from ..db.base import utcnow
-from ..db.interviews import INTERVIEW_MODES, CaseAssignment, InterviewRecord
+from ..db.interviews import INTERVIEW_MODES, CaseAssignment, InterviewRecord, case_states, unfinished
 from ..domain.answers import CheckedAnswers, applicable_inputs, check_answers
 from ..domain.instrument import Instrument as InstrumentModel
 from .instruments import model_of
+from .respond import Attempt, stored_answers
 from .responses import question_ids, skipped_inputs, write_answers
 
 MAX_DURATION_MINUTES = 24 * 60
+#: The draft's key for the page that wrote the current version. No question can be called this
+#: (names start with a letter or ``_``), so it never meets an answer.
+PAGE_KEY = "@page"
 
 
 class AssignmentError(ValueError):
@@ -57,6 +72,15 @@ class Interview:
     @property
     def version(self) -> int:
         return self.record.lock_version if self.record else 0
+
+    def typed(self, session: Session) -> dict[str, str | list[str]]:
+        """What the schedule shows: the last text typed, or, for a case answered before it had
+        an interview record, its response's stored answers."""
+        if self.record is not None:
+            return {k: v for k, v in self.record.draft.items() if k != PAGE_KEY}
+        if self.response is None:
+            return {}
+        return stored_answers(session, Attempt(self.response, self.instrument, self.model))
 
 
 @dataclass(frozen=True)
@@ -104,12 +128,14 @@ def assign_cases(session: Session, case_ids: Iterable[int], user: User, *, assig
 
 
 def unassigned_counts(session: Session, project_id: int) -> list[tuple[Instrument, int]]:
-    """The project's instruments with cases, and how many of their cases nobody has yet."""
+    """The project's instruments with cases still to be worked, and how many of those nobody has
+    yet (finished cases are not waiting for anyone)."""
+    states = case_states(project_id)
     rows = session.execute(
-        select(Instrument, func.count(Case.id))
-        .join(Case, Case.instrument_id == Instrument.id)
-        .outerjoin(CaseAssignment, CaseAssignment.case_id == Case.id)
-        .where(Instrument.project_id == project_id, CaseAssignment.case_id.is_(None))
+        select(Instrument, func.count(states.c.case_id))
+        .join(states, states.c.instrument_id == Instrument.id)
+        .outerjoin(CaseAssignment, CaseAssignment.case_id == states.c.case_id)
+        .where(CaseAssignment.case_id.is_(None), unfinished(states))
         .group_by(Instrument.id)
         .order_by(Instrument.title)
     ).all()
@@ -135,7 +161,8 @@ def project_interviewers(session: Session, project_id: int) -> list[User]:
 def assign_unassigned(
     session: Session, project_id: int, instrument_id: int, user_id: int, count: int, *, assigned_by: str = ""
 ) -> int:
-    """Give the next ``count`` unassigned cases of an instrument (oldest first) to an interviewer.
+    """Give the next ``count`` unassigned, unfinished cases of an instrument (oldest first) to an
+    interviewer.
 
     Raises :class:`AssignmentError` when the instrument is not the project's or the person is
     not one of its interviewers or evaluators.
@@ -148,11 +175,12 @@ def assign_unassigned(
         raise AssignmentError("Choose an interviewer or evaluator of this project")
     if not 1 <= count <= 10_000:
         raise AssignmentError("Enter how many cases to assign, from 1 to 10000")
+    states = case_states(project_id)
     ids = session.scalars(
-        select(Case.id)
-        .outerjoin(CaseAssignment, CaseAssignment.case_id == Case.id)
-        .where(Case.instrument_id == instrument_id, CaseAssignment.case_id.is_(None))
-        .order_by(Case.id)
+        select(states.c.case_id)
+        .outerjoin(CaseAssignment, CaseAssignment.case_id == states.c.case_id)
+        .where(states.c.instrument_id == instrument_id, CaseAssignment.case_id.is_(None), unfinished(states))
+        .order_by(states.c.case_id)
         .limit(count)
     ).all()
     return assign_cases(session, ids, user, assigned_by=assigned_by)
@@ -178,7 +206,12 @@ def load_interview(
     if interviewer_id is not None and assigned_to(session, case.id) != interviewer_id:
         raise InterviewNotFound(case_id)
     record = session.scalar(select(InterviewRecord).where(InterviewRecord.case_id == case.id))
-    response = session.get(Response, record.response_id) if record else None
+    if record is not None:
+        response = session.get(Response, record.response_id)
+    else:  # answered before it had an interview record: that response is the case's one response
+        response = session.scalar(
+            select(Response).where(Response.case_id == case.id, Response.deleted_at.is_(None)).limit(1)
+        )
     version_id = response.version_id if response else instrument.current_version_id
     version = session.get(InstrumentVersion, version_id)
     assert version is not None
@@ -206,41 +239,27 @@ def check_details(details: Details) -> tuple[dict[str, str], date | None, int | 
     return errors, when, seconds
 
 
+def _own_save(record: InterviewRecord | None, raw: Mapping[str, object], user: User, page: str) -> bool:
+    """Whether the record's current version is this page's own (so saving over it is no conflict).
+
+    It is when the page's token wrote it (an autosave still on its way when "Save and mark
+    complete" was pressed), or, from a page without a token, when the same person saved the same
+    text (a double click on Save).
+    """
+    if record is None:
+        return False
+    if page:
+        return record.draft.get(PAGE_KEY) == page
+    typed = {k: v for k, v in record.draft.items() if k != PAGE_KEY}
+    return record.interviewer_id == user.id and typed == dict(raw)
+
+
 def _claim(session: Session, interview: Interview, seen: int, user: User) -> Conflict | None:
     """Move the record from version ``seen`` to ``seen + 1``, or report who got there first."""
     if interview.record is None:
-        if seen != 0:
-            return Conflict("someone", "", 0)
-        response = Response(
-            instrument_id=interview.instrument.id,
-            version_id=interview.instrument.current_version_id,
-            case_id=interview.case.id,
-            contact_id=interview.case.contact_id,
-            activity_id=interview.case.activity_id,
-            status="partial",
-        )
-        try:
-            with session.begin_nested():
-                session.add(response)
-                session.flush()
-                record = InterviewRecord(
-                    response_id=response.id,
-                    case_id=interview.case.id,
-                    interviewer_id=user.id,
-                    interviewer=user.name or user.email,
-                    lock_version=1,
-                    draft={},
-                    saved_by=user.name or user.email,
-                )
-                session.add(record)
-                session.flush()
-        except IntegrityError:
-            current = session.scalar(
-                select(InterviewRecord).where(InterviewRecord.case_id == interview.case.id)
-            )
-            return _conflict(current)
-        interview.response, interview.record = response, record
-        return None
+        if seen == 0 and _first_record(session, interview, user):
+            return None
+        return _current_conflict(session, interview)
     claimed = session.execute(
         update(InterviewRecord)
         .where(InterviewRecord.id == interview.record.id, InterviewRecord.lock_version == seen)
@@ -251,6 +270,46 @@ def _claim(session: Session, interview: Interview, seen: int, user: User) -> Con
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return _conflict(interview.record)
     return None
+
+
+def _first_record(session: Session, interview: Interview, user: User) -> bool:
+    """Make the case's interview record (version 1), on the case's response if it has one.
+
+    False when another save made the record first, or a response for the case appeared meanwhile
+    (the database's one-live-response-per-case index): that is a conflict, nothing is written.
+    """
+    response = interview.response or Response(
+        instrument_id=interview.instrument.id,
+        version_id=interview.instrument.current_version_id,
+        case_id=interview.case.id,
+        contact_id=interview.case.contact_id,
+        activity_id=interview.case.activity_id,
+        status="partial",
+    )
+    try:
+        with session.begin_nested():
+            session.add(response)
+            session.flush()
+            record = InterviewRecord(
+                response_id=response.id,
+                case_id=interview.case.id,
+                interviewer_id=user.id,
+                interviewer=user.name or user.email,
+                lock_version=1,
+                draft={},
+                saved_by=user.name or user.email,
+            )
+            session.add(record)
+            session.flush()
+    except IntegrityError:
+        return False
+    interview.response, interview.record = response, record
+    return True
+
+
+def _current_conflict(session: Session, interview: Interview) -> Conflict:
+    current = session.scalar(select(InterviewRecord).where(InterviewRecord.case_id == interview.case.id))
+    return _conflict(current)
 
 
 def _conflict(record: InterviewRecord | None) -> Conflict:
@@ -268,21 +327,22 @@ def save_interview(
     seen_version: int,
     user: User,
     complete: bool = False,
+    page: str = "",
 ) -> SaveResult:
-    """Save the whole interview as typed, starting from ``seen_version``.
+    """Save the whole interview as typed, starting from ``seen_version``, from the page ``page``.
 
     Answers that pass the checks are stored (rewriting the response's answers in one
     executemany); everything typed is kept in the draft. ``complete=True`` also enforces required
-    answers and, when they are all there, marks the response complete. A :class:`Conflict` in the
-    result means nothing was written.
+    answers and, when they are all there, marks the response complete. A version newer than
+    ``seen_version`` that this page wrote itself is saved over (see :func:`_own_save`); any other
+    is a :class:`Conflict` in the result, and nothing was written.
     """
     errors, when, seconds = check_details(details)
+    if _own_save(interview.record, raw, user, page):
+        assert interview.record is not None
+        seen_version = interview.record.lock_version
     conflict = _claim(session, interview, seen_version, user)
     if conflict is not None:
-        record = interview.record
-        if record is not None and record.interviewer_id == user.id and record.draft == dict(raw):
-            # The same person sending the same text again (a double click): already saved.
-            return SaveResult(version=record.lock_version)
         return SaveResult(conflict=conflict, version=conflict.version)
     record, response = interview.record, interview.response
     assert record is not None and response is not None
@@ -296,14 +356,9 @@ def save_interview(
         replace=True,
         skipped=skipped_inputs(interview.model, checked),
     )
-    record.draft = {k: v for k, v in raw.items()}
+    record.draft = {**raw, PAGE_KEY: page} if page else dict(raw)
     record.interviewer_id, record.interviewer = user.id, user.name or user.email
-    if "mode" not in errors:
-        response.mode = details.mode
-    if when is not None:
-        record.interview_date = when
-    if seconds is not None:
-        response.duration_seconds = seconds
+    _store_details(interview, details, errors, when, seconds)
     response.answered = checked.answered
     response.applicable = applicable_inputs(interview.model, checked)
     response.updated_at = utcnow()
@@ -314,3 +369,16 @@ def save_interview(
         response.submitted_at = utcnow()
     session.flush()
     return SaveResult(checked=checked, errors=errors, version=record.lock_version, completed=done)
+
+
+def _store_details(
+    interview: Interview, details: Details, errors: Mapping[str, str], when: date | None, seconds: int | None
+) -> None:
+    """The mode, date and length that passed their checks (the others keep their stored value)."""
+    assert interview.record is not None and interview.response is not None
+    if "mode" not in errors:
+        interview.response.mode = details.mode
+    if when is not None:
+        interview.record.interview_date = when
+    if seconds is not None:
+        interview.response.duration_seconds = seconds

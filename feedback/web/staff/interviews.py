@@ -6,12 +6,18 @@ fieldwork. The interview page shows the whole schedule at once, topic by topic, 
 (the schedule's notes and hints) beside large notes boxes and the coded items. It works without
 JavaScript (the Save button); ``static/staff/interview.js`` also posts it to the autosave endpoint
 every twenty seconds and whenever a field loses focus. Saves carry the version they started
-from, so a second person saving over a newer version is shown a conflict with their own text
-still in the boxes (see :mod:`feedback.services.interviews`).
+from and the page they came from (``_page``, a token made when the page is shown), so a second
+person saving over a newer version is shown a conflict with their own text still in the boxes,
+while the page's own autosave racing its "Save and mark complete" is not one (see
+:mod:`feedback.services.interviews`).
+
+The case list leaves out finished cases (complete, not eligible, or a final refusal) unless
+"Include finished cases" is ticked; a finished case can still be opened, and shows its answers.
 """
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, date, datetime, time
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
@@ -45,7 +51,7 @@ from .blueprint import bp
 from .entry_forms import answers_only, entry_form, error_list
 
 #: The page's own fields, kept apart from the schedule's answers.
-CONTROLS = ("_version", "_mode", "_interview_date", "_minutes", "_action")
+CONTROLS = ("_version", "_page", "_mode", "_interview_date", "_minutes", "_action")
 OUTCOME_LABELS = {
     CallOutcome.no_answer: "No answer",
     CallOutcome.busy: "Busy",
@@ -76,10 +82,13 @@ def _interview(project: Project, case_id: int) -> Interview:
 @require_project_role("interviewer")
 def interview_cases(project: Project) -> str:
     session = get_session()
-    page = paginate(session, case_list_query(project.id, _own_cases_only()), page_arg(), scalars=False)
+    finished = request.args.get("finished") == "1"
+    query = case_list_query(project.id, _own_cases_only(), include_finished=finished)
+    page = paginate(session, query, page_arg(), scalars=False)
     supervising = _own_cases_only() is None
     return render_template(
         "staff/interview_cases.html",
+        include_finished=finished,
         unassigned=unassigned_counts(session, project.id) if supervising else [],
         interviewers=project_interviewers(session, project.id) if supervising else [],
         project=project,
@@ -195,6 +204,20 @@ def _details(values: dict[str, str]) -> Details:
     return Details(values.get("_mode", ""), typed, values.get("_minutes", ""))
 
 
+def _stored_details(interview: Interview) -> Details:
+    """The mode, date and length as saved; a case answered before its interview record has no
+    interview date of its own, so its response's day is shown (today for a new interview)."""
+    record, response = interview.record, interview.response
+    day = record.interview_date if record else None
+    if record is None and response is not None:
+        day = (response.submitted_at or response.started_at).date()
+    return Details(
+        response.mode if response and response.mode != "web" else "telephone",
+        (day or date.today()).isoformat(),
+        str(response.duration_seconds // 60) if response and response.duration_seconds is not None else "",
+    )
+
+
 def _save(project: Project, case_id: int) -> tuple[Interview, SaveResult | None, list[str], Details]:
     interview = _interview(project, case_id)
     posted = answers_only(request.form, CONTROLS)
@@ -203,6 +226,7 @@ def _save(project: Project, case_id: int) -> tuple[Interview, SaveResult | None,
     if built.refused:
         return interview, None, built.refused, details
     seen = request.form.get("_version", "0")
+    page = request.form.get("_page", "")[:64]
     with get_db().write() as session:
         interview = load_interview(session, project.id, case_id, interviewer_id=_own_cases_only())
         result = save_interview(
@@ -213,6 +237,7 @@ def _save(project: Project, case_id: int) -> tuple[Interview, SaveResult | None,
             seen_version=int(seen) if seen.isdigit() else -1,
             user=current_user,
             complete=request.form.get("_action") == "complete",
+            page=page,
         )
     return interview, result, [], details
 
@@ -233,19 +258,8 @@ def _conflict_text(result: SaveResult) -> str:
 def interview_form(project: Project, case_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         interview = _interview(project, case_id)
-        record, response = interview.record, interview.response
-        stored = dict(record.draft) if record else {}
-        built = entry_form(interview.model, data=stored)
-        details = Details(
-            response.mode if response and response.mode != "web" else "telephone",
-            record.interview_date.isoformat()
-            if record and record.interview_date
-            else date.today().isoformat(),
-            str(response.duration_seconds // 60)
-            if response and response.duration_seconds is not None
-            else "",
-        )
-        return _render(project, interview, built.views, details, interview.version)
+        built = entry_form(interview.model, data=interview.typed(get_session()))
+        return _render(project, interview, built.views, _stored_details(interview), interview.version)
     interview, result, refused, details = _save(project, case_id)
     built = entry_form(
         interview.model, posted=answers_only(request.form, CONTROLS), errors=result.errors if result else None
@@ -315,6 +329,8 @@ def _render(
         date_parts=_date_parts(details.interview_date),
         modes=INTERVIEW_MODES,
         version=version,
+        # A page shown again after a POST keeps its token: it is still the same page's saves.
+        page_token=request.form.get("_page", "")[:64] or secrets.token_urlsafe(16),
         conflict=conflict,
         error_list=error_list(views, extra),
         detail_errors=detail_errors,
