@@ -181,8 +181,8 @@ def test_one_response_per_case_refuses_stored_duplicates_then_upgrades(engine: E
 
 
 def test_upgrade_command_reports_duplicates_without_a_traceback(settings: Settings) -> None:
-
     from feedback import create_app
+    from feedback.db.app import EXTENSION
 
     engine = make_engine(settings)
     upgrade(engine, "0001")
@@ -194,7 +194,10 @@ def test_upgrade_command_reports_duplicates_without_a_traceback(settings: Settin
             _insert(connection, "responses", instrument_id=instrument, version_id=version, case_id=case)
     engine.dispose()
     app = create_app(settings)
-    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    try:
+        result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    finally:
+        app.extensions[EXTENSION].dispose()  # its pooled connections, before the schema goes
     assert result.exit_code == 1
     assert f"pirr-event: case {case} has 3 responses" in result.output
     assert "Traceback" not in result.output

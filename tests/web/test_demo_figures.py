@@ -75,7 +75,11 @@ def _sheet_rates(app: Flask, tmp_path: Path, project: str) -> dict[str, dict[str
     out = tmp_path / f"{project}.xlsx"
     result = app.test_cli_runner().invoke(args=["export", "--project", project, "-o", str(out)])
     assert result.exit_code == 0, result.output
-    rows = list(openpyxl.load_workbook(out, read_only=True)["Response rates"].iter_rows(values_only=True))
+    book = openpyxl.load_workbook(out, read_only=True)
+    try:
+        rows = list(book["Response rates"].iter_rows(values_only=True))
+    finally:
+        book.close()  # a read-only workbook keeps its file open until closed
     header = rows[0]
     return {
         row[0]: dict(zip(header, row, strict=False))
