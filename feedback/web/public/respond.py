@@ -20,7 +20,6 @@ from __future__ import annotations
 from flask import abort, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as HTTPResponse
 
 from ...db.app import get_db, get_session
@@ -35,6 +34,7 @@ from ...domain.answers import (
 from ...domain.instrument import Page
 from ...services import page_keys, respond
 from ..forms import page_form_class, raw_answers, refused_fields
+from .failures import already_completed, closed, not_found
 from .i18n import current_locale, remember_language
 from .rendering import Rendered, absolute_url, language_of, message, render_check, render_page, render_start
 from .views import bp
@@ -295,71 +295,6 @@ def done(slug: str, token: str) -> ViewResult:
 
 
 # --------------------------------------------------------------------------- failures as pages
-
-
-@bp.errorhandler(respond.FormNotFound)
-def not_found(_exc: Exception) -> Rendered:
-    return message(
-        _("Page not found"),
-        [_("If you typed the web address, check it is correct. If you used a link, it may have expired.")],
-        status=404,
-    )
-
-
-@bp.errorhandler(404)
-def http_not_found(_exc: Exception) -> Rendered:
-    return not_found(_exc)
-
-
-@bp.errorhandler(respond.FormClosed)
-def closed(exc: respond.FormClosed) -> Rendered:
-    return message(
-        _("This form is closed"),
-        [
-            _(
-                "“%(title)s” is no longer taking responses. Thank you for your interest.",
-                title=exc.title,
-            )
-        ],
-    )
-
-
-@bp.errorhandler(respond.InvitationOnly)
-def invitation_only(exc: respond.InvitationOnly) -> Rendered:
-    return message(
-        _("This survey is by invitation"),
-        [
-            _("“%(title)s” is for the people invited to take part.", title=exc.title),
-            _(
-                "Use the personal link in your invitation. "
-                "If you cannot find it, ask the team who invited you."
-            ),
-        ],
-        status=403,
-    )
-
-
-@bp.errorhandler(respond.AlreadyCompleted)
-def already_completed(exc: respond.AlreadyCompleted) -> Rendered:
-    return message(
-        _("You have already completed this form"),
-        [
-            _(
-                "Thank you: your answers to “%(title)s” have been received. "
-                "You do not need to do anything else.",
-                title=exc.title,
-            )
-        ],
-    )
-
-
-@bp.errorhandler(RequestEntityTooLarge)
-def too_large(_exc: Exception) -> Rendered:
-    return message(
-        _("Your answers were too long to send"),
-        [_("Nothing was saved from that page. Go back, shorten your longest answers and try again.")],
-        status=413,
-    )
 
 
 @bp.errorhandler(CSRFError)
