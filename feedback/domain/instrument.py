@@ -85,6 +85,9 @@ class Question:
     ``personal_data`` (the ``personal_data: yes`` column, REDCap's "identifier") marks an answer
     that says who the respondent is (a name, an e-mail address, a phone number): pseudonymous
     exports, summaries and free-text pages leave it out, identified exports and erasure reach it.
+
+    ``profile`` (the ``profile: yes`` column) puts a single-choice question in the respondent
+    profile that opens the workbook's Summary sheet and the Word report (Table 2.2).
     """
 
     type: str
@@ -105,6 +108,7 @@ class Question:
     translations: tuple[tuple[str, str, str], ...] = ()  # (column, language, text)
     generated: bool = False
     personal_data: bool = False
+    profile: bool = False
 
     @property
     def is_input(self) -> bool:
@@ -137,7 +141,10 @@ class Question:
 
 @dataclass(frozen=True)
 class Group:
-    """A section. Top-level groups are pages; nested groups are sub-headings within a page."""
+    """A section. Top-level groups are pages; nested groups are sub-headings within a page.
+
+    ``profile`` (``profile: yes`` on the ``begin_group`` row) marks the instrument's profile
+    section: its single-choice questions form the respondent profile."""
 
     name: str
     label: str = ""
@@ -146,6 +153,7 @@ class Group:
     appearance: str = ""
     children: tuple[Item, ...] = ()
     translations: tuple[tuple[str, str, str], ...] = ()
+    profile: bool = False
 
     def questions(self) -> Iterator[Question]:
         for item in self.children:

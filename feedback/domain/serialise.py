@@ -22,6 +22,8 @@ def _item_to_dict(item: Item) -> dict[str, Any]:
         data = asdict(item)
         data["children"] = [_item_to_dict(child) for child in item.children]
         data["kind"] = "group"
+        if not item.profile:  # groups stored before the flag existed keep their digest
+            del data["profile"]
         return data
     data = {k: v for k, v in asdict(item).items() if v not in ("", False, None, ())}
     data["kind"] = "question"

@@ -209,6 +209,17 @@ def respondent_profile(summary: InstrumentSummary, model: InstrumentModel) -> Pr
     return profile_table(profile_title(model), chosen)
 
 
+def report_sections(
+    summary: InstrumentSummary, model: InstrumentModel
+) -> tuple[ProfileTable | None, tuple[FrequencyTable | NumericSummary, ...]]:
+    """What a report lays out: the respondent profile first (None when the instrument has none),
+    then every other table once, in question order. A profile question is not repeated below
+    the profile, so the workbook's Summary sheet and the Word report show each question once."""
+    profile = respondent_profile(summary, model)
+    shown = {section.table.name for section in profile.sections} if profile else set()
+    return profile, tuple(t for t in summary.tables if t.name not in shown)
+
+
 def _closed_info(infos: dict[str, QuestionInfo], slug: str, name: str) -> QuestionInfo:
     info = infos.get(name)
     if info is None or info.type not in CLOSED:

@@ -88,6 +88,7 @@ class SurveyBuilder(RowBuilder):
                         begin.get("appearance"),
                         tuple(children),
                         translations,
+                        profile=self.flag(begin, "profile"),
                     )
                 )
                 continue
@@ -223,4 +224,12 @@ class SurveyBuilder(RowBuilder):
             calculation=row.get("calculation"),
             translations=translations,
             personal_data=personal_cell in TRUE,
+            profile=self.flag(row, "profile"),
         )
+
+    def flag(self, row: Row, column: str) -> bool:
+        """A yes/no column such as ``profile``; any other value is an error naming the cell."""
+        cell = row.get(column).lower()
+        if cell not in TRUE | FALSE:
+            self.error(row, f"{column} must be yes or no, not '{row.get(column)}'", column)
+        return cell in TRUE

@@ -28,6 +28,7 @@ SURVEY_COLUMNS = (
     "default",
     "calculation",
     "personal_data",
+    "profile",
 )
 TRANSLATABLE = frozenset({"label", "hint", "constraint_message", "required_message"})
 CHOICE_COLUMNS = ("list_name", "name", "label")

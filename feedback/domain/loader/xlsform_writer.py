@@ -29,7 +29,7 @@ from ..instrument import Choice, Group, Instrument, Item, Question
 #: Translatable survey columns, each followed by its ``::language`` columns, in sheet order.
 _SURVEY_ORDER = (
     "type", "name", "label", "hint", "required", "required_message", "relevant", "constraint",
-    "constraint_message", "appearance", "choice_filter", "default", "calculation", "personal_data",
+    "constraint_message", "appearance", "choice_filter", "default", "calculation", "personal_data", "profile",
 )
 _TRANSLATABLE = ("label", "hint", "required_message", "constraint_message")
 _SETTINGS_ORDER = ("form_id", "form_title", "version", "kind", "project", "description", "default_language")
@@ -76,6 +76,8 @@ def _question_cells(question: Question, texts: _Texts) -> Cells:
         cells["required"] = "yes"
     if question.personal_data:
         cells["personal_data"] = "yes"
+    if question.profile:
+        cells["profile"] = "yes"
     for column in ("relevant", "constraint", "appearance", "choice_filter", "default", "calculation"):
         if getattr(question, column):
             cells[column] = getattr(question, column)
@@ -93,6 +95,8 @@ def _survey_rows(items: tuple[Item, ...], texts: _Texts) -> list[Cells]:
                 begin["relevant"] = item.relevant
             if item.appearance:
                 begin["appearance"] = item.appearance
+            if item.profile:
+                begin["profile"] = "yes"
             rows.append(begin)
             rows.extend(_survey_rows(item.children, texts))
             rows.append({"type": "end_group"})
