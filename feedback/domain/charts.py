@@ -1,15 +1,22 @@
-"""Geometry of horizontal bar charts, for the staff pages to draw as SVG (one layout for all).
+"""Horizontal bar charts for the staff pages: what each row shows, in which order, how long.
 
 Why on the server: the pages must work without JavaScript and under a strict CSP, and a bar of
-percentages needs no interaction. This module only computes positions and the texts to show;
-the Jinja macro ``staff/_charts.html`` writes the SVG, so autoescaping covers every label
+percentages needs no interaction. This module only decides the rows, the bar lengths and the
+texts; the Jinja macro ``staff/_charts.html`` lays them out, so autoescaping covers every label
 (instrument titles, answer labels, attribute values) and no markup is built from user data in
 Python. Pure: no Flask, no database.
 
-Every chart has an accessible name (``title``) and, optionally, a ``description`` that points
-at the table holding the same figures with their bases: the table is the chart's text
+Why HTML rows and not one SVG picture (as before): SVG text does not wrap, so a long answer label
+("Voluntary or community organisation (VCO)") ran off the left edge or had to be cut, and a
+``viewBox`` shrinks the text with the picture on a phone. Now each label is ordinary text in a
+grid cell that wraps (and stacks above its bar on a narrow screen), and only the bar itself is
+a tiny SVG whose ``viewBox`` is 100 units wide, so a bar's width is its percentage. Labels are
+therefore given whole, never shortened.
+
+Every chart has a caption: its title, its base ("Base: 189 respondents who answered") and a
+description pointing at the table holding the same figures, which is the chart's text
 alternative. Bars are always scaled to 0–100 %, not to the largest value, so that charts on one
-page can be compared by eye.
+page can be compared by eye. Rows keep the order they are given: the order of the table.
 """
 
 from __future__ import annotations
@@ -17,64 +24,61 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-#: Fill colours per series (GOV.UK blue, dark grey, green): distinguishable without colour too,
-#: because each series also has its own legend entry and the table beside the chart names it.
+#: Fill colours per series (GOV.UK blue, dark grey, green), each at least 3:1 against white
+#: (WCAG 1.4.11); series never rely on colour alone: each bar's text starts with its series name.
 SERIES_COLOURS = ("#1d70b8", "#505a5f", "#00703c")
-#: Layout in SVG user units (the SVG scales to its container through ``viewBox``).
-LABEL_WIDTH = 260
-BAR_AREA = 360
-TEXT_WIDTH = 150
-BAR_HEIGHT = 18
-BAR_GAP = 4
-GROUP_GAP = 12
-LEGEND_HEIGHT = 26
-MAX_LABEL = 40
 
 
 @dataclass(frozen=True)
 class Bar:
-    """One bar; ``width`` is 0 for a zero value or an undefined one (the text says which)."""
+    """One bar: ``percent`` (0–100) is its width in the bar's 100-unit viewBox, 0 when undefined."""
 
-    label: str  # shortened, shown left of the first bar of a group only ("" for the others)
-    value_text: str  # the figure printed after the bar, with its base
-    y: float
-    width: float
+    percent: float
+    value_text: str  # the figure with its base, "31.6% (n = 60)", or why there is none
     colour: str
+    series: str = ""  # the series' name when the chart has a legend
 
     @property
-    def value_x(self) -> float:
-        """Where the figure is written: just past the end of the bar."""
-        return round(LABEL_WIDTH + self.width + 6, 1)
+    def text(self) -> str:
+        """What is written after the bar: the series' name first, so colour is never the only cue."""
+        return f"{self.series}: {self.value_text}" if self.series else self.value_text
 
-    @property
-    def text_y(self) -> float:
-        """Baseline of the label and figure, vertically inside the bar."""
-        return self.y + BAR_HEIGHT - 4
+
+@dataclass(frozen=True)
+class BarGroup:
+    """One row of the table: its label, whole, and one bar per series."""
+
+    label: str
+    bars: tuple[Bar, ...]
 
 
 @dataclass(frozen=True)
 class LegendItem:
     name: str
     colour: str
-    x: float
 
 
 @dataclass(frozen=True)
 class BarChart:
     title: str
-    description: str  # "" when the title alone names the chart and its table
-    bars: tuple[Bar, ...]
-    legend: tuple[LegendItem, ...]
-    width: int
-    height: int
-    bar_x: int = LABEL_WIDTH
-    bar_height: int = BAR_HEIGHT
+    base: str  # "Base: 55 respondents who answered"; "" only where each bar states its own
+    description: str  # where the table with the same figures is; "" when the title says it
+    groups: tuple[BarGroup, ...]
+    legend: tuple[LegendItem, ...] = ()
+
+    @property
+    def series_count(self) -> int:
+        """Bars per group (1 to 3): the template lets each label span that many bar rows."""
+        return max((len(group.bars) for group in self.groups), default=1)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(group.label for group in self.groups)
 
 
-def _shorten(text: str, limit: int = MAX_LABEL) -> str:
-    """SVG text does not wrap: long labels are cut (the table beside the chart has them whole)."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+def _whole(text: str) -> str:
+    """Whitespace collapsed (labels come from YAML and contact lists), nothing cut off."""
+    return " ".join(text.split())
 
 
 def grouped_bar_chart(
@@ -82,48 +86,44 @@ def grouped_bar_chart(
     description: str,
     groups: Sequence[tuple[str, Sequence[tuple[float | None, str]]]],
     series: Sequence[str] = (),
+    *,
+    base: str = "",
 ) -> BarChart:
     """Lay out ``groups`` of bars: each group is (label, [(fraction or None, text), ...]), one bar
-    per series; a legend is drawn when there is more than one series.
+    per series; a legend is given when there is more than one series.
 
     Raises ValueError if a fraction lies outside [0, 1] (a rate never does; anything else is a
-    bug that a chart would otherwise hide by drawing a bar off the edge).
+    bug that a chart would otherwise hide by drawing a bar past 100 %), or if there are more
+    series than colours.
     """
-    legend = []
-    if len(series) > 1:
-        x = float(LABEL_WIDTH)
-        for index, name in enumerate(series):
-            legend.append(LegendItem(name, SERIES_COLOURS[index % len(SERIES_COLOURS)], x))
-            x += 24 + 8 * len(name)
-    y = float(LEGEND_HEIGHT if legend else 4)
-    bars = []
+    if len(series) > len(SERIES_COLOURS):
+        raise ValueError(f"{title}: at most {len(SERIES_COLOURS)} series, got {len(series)}")
+    named = len(series) > 1
+    laid_out = []
     for label, values in groups:
+        bars = []
         for index, (value, text) in enumerate(values):
             if value is not None and not 0 <= value <= 1:
                 raise ValueError(f"{label}: a bar needs a fraction between 0 and 1, got {value}")
             bars.append(
                 Bar(
-                    label=_shorten(label) if index == 0 else "",
+                    percent=0.0 if value is None else round(value * 100, 1),
                     value_text=text,
-                    y=y,
-                    width=0.0 if value is None else round(value * BAR_AREA, 1),
                     colour=SERIES_COLOURS[index % len(SERIES_COLOURS)],
+                    series=series[index] if named and index < len(series) else "",
                 )
             )
-            y += BAR_HEIGHT + BAR_GAP
-        y += GROUP_GAP - BAR_GAP
-    return BarChart(
-        title=title,
-        description=description,
-        bars=tuple(bars),
-        legend=tuple(legend),
-        width=LABEL_WIDTH + BAR_AREA + TEXT_WIDTH,
-        height=int(y) + 4,
-    )
+        laid_out.append(BarGroup(_whole(label), tuple(bars)))
+    legend = tuple(LegendItem(name, SERIES_COLOURS[i]) for i, name in enumerate(series)) if named else ()
+    return BarChart(title, base, description, tuple(laid_out), legend)
 
 
 def bar_chart(
-    title: str, rows: Sequence[tuple[str, float | None, int]], description: str = ""
+    title: str,
+    rows: Sequence[tuple[str, float | None, int]],
+    description: str = "",
+    *,
+    base: str = "",
 ) -> BarChart:
     """One bar per ``(label, percent 0–100 or None, n)`` row, in the order given.
 
@@ -141,4 +141,4 @@ def bar_chart(
         )
         for label, percent, n in rows
     ]
-    return grouped_bar_chart(title, description, groups)
+    return grouped_bar_chart(title, description, groups, base=base)

@@ -212,7 +212,7 @@ def test_a_wave_and_its_mail_merge_workbook(client: FlaskClient, db: Database, p
     assert {r[5].rsplit("?t=", 1)[1] for r in rows[1:]} == tokens
     waves = plain(client.get("/staff/projects/pilot/rates?instrument=pilot-survey"))
     assert "wave 1 (invitation, 2024-03-01) 2 0 0 0.0% (0/2)" in waves
-    assert 'aria-labelledby="chart-waves-title chart-waves-desc"' in text(
+    assert 'id="chart-waves" aria-labelledby="chart-waves-caption"' in text(
         client.get("/staff/projects/pilot/rates?instrument=pilot-survey")
     )
 

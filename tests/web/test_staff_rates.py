@@ -90,17 +90,25 @@ def test_crisp_rr2_is_shown_with_its_base_and_e(viewer: FlaskClient) -> None:
     assert "189/710.0, base 192 + e × 518" in row(rates, "RR4")
 
 
-def test_the_picture_is_an_image_with_a_name_and_the_table_as_alternative(viewer: FlaskClient) -> None:
+def test_the_chart_is_named_by_its_caption_with_its_base_and_the_table_as_alternative(
+    viewer: FlaskClient,
+) -> None:
     html = viewer.get("/staff/projects/crisp/rates").get_data(as_text=True)
-    svg = re.search(
-        r'<svg class="app-chart__svg" role="img" aria-labelledby="chart-rr2-title chart-rr2-desc".*?</svg>',
+    figure = re.search(
+        r'<figure class="app-chart[^"]*" id="chart-rr2" aria-labelledby="chart-rr2-caption">.*?</figure>',
         html,
         re.S,
     )
-    assert svg, "the RR2 chart is missing or has no accessible name"
-    assert '<title id="chart-rr2-title">Response rate (RR2) per instrument</title>' in svg.group(0)
-    assert "table 'Instruments' below" in htmllib.unescape(svg.group(0))
-    assert "26.6% (189/710)" in svg.group(0)
+    assert figure, "the RR2 chart is missing or has no accessible name"
+    caption = re.search(r'<figcaption[^>]*id="chart-rr2-caption">(.*?)</figcaption>', figure.group(0), re.S)
+    assert caption and "Response rate (RR2) per instrument" in caption.group(1)
+    assert "Base: each instrument" in caption.group(1) and "table 'Instruments' below" in htmllib.unescape(
+        caption.group(1)
+    )
+    # the rows repeat the table's figures for sighted readers only; labels are whole, never cut
+    assert '<div class="app-chart__plot" aria-hidden="true">' in figure.group(0)
+    assert "26.6% (189/710)" in figure.group(0)
+    assert "\u2026" not in figure.group(0)
 
 
 def test_the_subgroup_form_changes_the_table(viewer: FlaskClient, demo_app: Flask) -> None:
@@ -136,7 +144,7 @@ def test_representativeness_shows_differences_and_flags_large_ones(viewer: Flask
     assert "-5.2 pp" in north_east and "large difference" in north_east
     national = row(region, "national")
     assert "+0.4 pp" in national and "large difference" not in national
-    assert 'aria-labelledby="chart-profile-title chart-profile-desc"' in html
+    assert 'id="chart-profile" aria-labelledby="chart-profile-caption"' in html
 
 
 def test_events_show_forms_over_attendance_with_the_head_count_note(viewer: FlaskClient) -> None:

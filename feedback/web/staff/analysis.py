@@ -192,11 +192,18 @@ def _crosstab(
     return table, None
 
 
-def chart_of(table: FrequencyTable) -> BarChart:
+def chart_of(table: FrequencyTable, counted: tuple[str, str] = ("respondent", "who answered")) -> BarChart:
+    """The table's rows as bars, in the table's order, captioned with the table's own base.
+
+    ``counted`` names what the base counts, singular and after the noun: respondents who
+    answered a question; for theme tables, answers coded ("answer", "coded").
+    """
+    noun, after = counted
     return bar_chart(
-        f"Bar chart of {table.label}: percentages of {table.base} who answered. "
-        "The table gives the same figures.",
+        f"Bar chart of {table.label}",
         [(row.label, row.percent, row.n) for row in table.rows],
+        "Bars run from 0 to 100%. The table above gives the same figures with their 95% intervals.",
+        base=f"Base: {table.base} {noun}{'' if table.base == 1 else 's'} {after}",
     )
 
 
@@ -233,7 +240,7 @@ def summaries(project: Project) -> str:
         summary=summary,
         themes=themes,
         charts={t.name: chart_of(t) for t in summary.tables if isinstance(t, FrequencyTable)},
-        theme_charts={t.name: chart_of(t) for t in themes},
+        theme_charts={t.name: chart_of(t, ("answer", "coded")) for t in themes},
         filters=filters,
         statuses=STATUSES,
         modes=MODES,

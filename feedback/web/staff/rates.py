@@ -117,18 +117,17 @@ def profile_views(rows: list[svc.ProfileRow]) -> list[ProfileView]:
 
 
 def _rr2_chart(results: list[svc.InstrumentRates]) -> BarChart | None:
-    groups = [
-        (item.title, [(item.report.rates["RR2"], item.rate_text("RR2"))])
-        for item in results
-        if item.report is not None
-    ]
-    if not groups:
+    sampled = [(item, item.report) for item in results if item.report is not None]
+    if not sampled:
         return None
     return grouped_bar_chart(
         "Response rate (RR2) per instrument",
         "Bars from 0 to 100 per cent. The same figures, with their bases and notes, are in the "
         "table 'Instruments' below.",
-        groups,
+        [(item.title, [(report.rates["RR2"], item.rate_text("RR2"))]) for item, report in sampled],
+        base="Base: each instrument's cases, not-eligible ones left out ("
+        + "; ".join(f"{item.title}: {item.base}" for item, _report in sampled)
+        + ")",
     )
 
 
@@ -143,12 +142,19 @@ def _profile_chart(attribute: str, rows: list[svc.ProfileRow]) -> BarChart:
         )
         for row in rows
     ]
+    base = ""
+    if rows:
+        base = (
+            f"Base: {rows[0].sample_base} cases in the sample (not-eligible ones left out) and "
+            f"{rows[0].respondent_base} respondents (I and P)"
+        )
     return grouped_bar_chart(
         f"Sample and respondents by {attribute}",
         f"For each value of {attribute}, its share of the sample and of the respondents. The same "
         f"figures, with the difference in percentage points, are in the table '{attribute}' below.",
         groups,
         series=("Sample", "Respondents"),
+        base=base,
     )
 
 
@@ -159,6 +165,7 @@ def _wave_chart(waves: list[svc.GroupRates]) -> BarChart | None:
         "Cumulative response rate (RR2) after each wave",
         "The same figures, with their bases, are in the table 'Waves' below.",
         [(w.label, [(w.report.rates["RR2"], w.report.formatted("RR2"))]) for w in waves],
+        base="Base: the cases invited by then, not-eligible ones left out (after each bar: responded/base)",
     )
 
 
