@@ -37,7 +37,7 @@ from ..domain.summary import (
     profile_table,
 )
 from .identified import personal_questions
-from .instruments import get_instrument
+from .instruments import current_model, get_instrument
 from .invitations import waves
 
 CLOSED = ("select_one", "select_multiple")
@@ -218,6 +218,14 @@ def report_sections(
     profile = respondent_profile(summary, model)
     shown = {section.table.name for section in profile.sections} if profile else set()
     return profile, tuple(t for t in summary.tables if t.name not in shown)
+
+
+def summary_sections(
+    session: Session, summary: InstrumentSummary
+) -> tuple[ProfileTable | None, tuple[FrequencyTable | NumericSummary, ...]]:
+    """:func:`report_sections` for a summary of the instrument's current version: what the staff
+    summary page lays out, in the same order as the Summary sheet and the Word report."""
+    return report_sections(summary, current_model(session, summary.slug))
 
 
 def _closed_info(infos: dict[str, QuestionInfo], slug: str, name: str) -> QuestionInfo:

@@ -183,3 +183,11 @@ def test_every_demo_instrument_has_working_analysis_pages(
         client.get("/staff/projects/crisp/summaries?instrument=crisp-web-survey").get_data(as_text=True)
     )
     assert re.search(r"Which type of organisation do you work for\? org_type Base: [1-9]\d* answered", crisp)
+    # the profile the instrument marks comes first, then the other questions, each once
+    html = client.get("/staff/projects/crisp/summaries?instrument=crisp-web-survey").get_data(as_text=True)
+    headings = re.findall(r'<h2 class="govuk-heading-m"[^>]*>([^<]+)</h2>', html)
+    profile = "Profile of respondents: About you and your organisation"
+    assert headings[:2] == [profile, "Other questions"], headings
+    ids = re.findall(r'<h3 class="govuk-heading-s" id="q-([a-z_0-9]+)"', html)
+    assert ids[0] == "org_type" and len(ids) == len(set(ids))
+    assert html.index('id="q-org_type"') < html.index("Other questions") < html.index('id="q-useful_conferences"')

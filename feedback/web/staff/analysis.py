@@ -35,6 +35,7 @@ from ...services.summaries import (
     question_crosstab,
     question_infos,
     summarise,
+    summary_sections,
 )
 from .access import require_project_role
 from .blueprint import bp
@@ -231,6 +232,7 @@ def summaries(project: Project) -> str:
     attributes = attribute_keys(session, project)
     table, crosstab_error = _crosstab(session, instrument, scope, attributes)
     closed = [info for info in question_infos(session, instrument).values() if info.type in CLOSED]
+    profile, others = summary_sections(session, summary)
     return render_template(
         "staff/summaries.html",
         project=project,
@@ -238,6 +240,8 @@ def summaries(project: Project) -> str:
         instruments=instruments,
         instrument=instrument,
         summary=summary,
+        profile=profile,
+        others=others,
         themes=themes,
         charts={t.name: chart_of(t) for t in summary.tables if isinstance(t, FrequencyTable)},
         theme_charts={t.name: chart_of(t, ("answer", "coded")) for t in themes},
