@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, or_, s
 from sqlalchemy.orm import Session, aliased
 
 from ..domain.crosstab import CrossCounts
-from .models import InstrumentVersion, Question
+from .models import Instrument, InstrumentVersion, Question
 from .responses import Answer, Case, ContactAttribute, Response
 from .sampling import Invitation, InvitationWave
 from .skips import SkippedQuestion
@@ -144,7 +144,11 @@ def response_counts(session: Session, instrument_id: int, scope: ResponseFilter)
 
 
 def _not_in_version(session: Session, instrument_id: int, scope: ResponseFilter) -> dict[str, int]:
-    """Responses whose version did not ask a question that another version asked, by name."""
+    """Responses whose version did not ask a question that another version asked, by name.
+
+    The current version counts even when no response in scope used it: the summary's tables are
+    its questions, so answers all given to an older version are "not shown" a question added
+    since, never "missing" it."""
     per_version = dict(
         session.execute(
             select(Response.version_id, func.count())
@@ -152,11 +156,15 @@ def _not_in_version(session: Session, instrument_id: int, scope: ResponseFilter)
             .group_by(Response.version_id)
         ).all()
     )
-    if len(per_version) < 2:
+    current = session.scalar(
+        select(Instrument.current_version_id).where(Instrument.id == instrument_id)
+    )
+    versions = set(per_version) | ({current} if current is not None else set())
+    if len(versions) < 2:
         return {}
-    names: dict[int, set[str]] = {vid: set() for vid in per_version}
+    names: dict[int, set[str]] = {vid: set() for vid in versions}
     for vid, name in session.execute(
-        select(Question.version_id, Question.name).where(Question.version_id.in_(per_version))
+        select(Question.version_id, Question.name).where(Question.version_id.in_(versions))
     ):
         names[vid].add(name)
     every = set().union(*names.values())

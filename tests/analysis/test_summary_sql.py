@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from analysis_support import SLUG, Record
@@ -88,6 +89,27 @@ def test_skipped_questions_are_not_shown_not_missing(db: Database, record: Recor
     assert counts.answered["why_not"] == 1
     assert counts.not_shown["why_not"] == 2
     assert counts.missing("why_not") == 1
+
+
+def test_a_question_added_in_a_later_version_was_not_shown_to_earlier_answers(
+    db: Database, record: Record, form_file: Path
+) -> None:
+    from analysis_support import FORM
+
+    from feedback.domain.loader import load_file
+    from feedback.services.instruments import save_instrument
+
+    record({"attended": "yes"})
+    record({"attended": "no"})
+    again_row = "  - type: select_one yes_no\n    name: again\n    label: Would you come again?\n"
+    second = FORM.replace('version: "1"', 'version: "2"').replace("survey:\n", "survey:\n" + again_row, 1)
+    form_file.write_text(second)
+    with db.write() as session:
+        save_instrument(session, load_file(form_file))
+    with db.read() as session:
+        again = summarise(session, SLUG).table("again")
+    assert isinstance(again, FrequencyTable)  # both answers came from version 1, which never asked it
+    assert (again.base, again.missing, again.not_shown) == (0, 0, 2)
 
 
 def test_numeric_summary_from_sql(db: Database, record: Record) -> None:
