@@ -169,7 +169,11 @@ def _default_output(slug: str, file_format: str) -> Path:
     return Path(settings.exports_path) / f"{slug}-{stamp}.{file_format}"
 
 
-@click.command("export", help="Write responses, codebook, summary, rates and free text to a workbook.")
+@click.command(
+    "export",
+    help="Write responses, codebook, summary, rates and free text to a workbook, "
+    "or the responses to CSV, SPSS (.sav) or Stata (.dta) files.",
+)
 @click.option("--instrument", "instrument_slug", help="Export this instrument.")
 @click.option("--project", "project_slug", help="Export every instrument of this project.")
 @click.option(
@@ -188,10 +192,11 @@ def _default_output(slug: str, file_format: str) -> Path:
 @click.option(
     "--format",
     "file_format",
-    type=click.Choice(["xlsx", "csv"]),
+    type=click.Choice(["xlsx", "csv", "sav", "dta"]),
     default="xlsx",
     show_default=True,
-    help="csv writes FILE-responses.csv and FILE-codebook.csv.",
+    help="csv writes FILE-responses.csv and FILE-codebook.csv; sav (SPSS) and dta (Stata) write the "
+    "responses as labelled variables (codes with value labels, whatever --values says), never identified.",
 )
 @click.option(
     "--identified",
@@ -218,7 +223,11 @@ def export_command(
 ) -> None:
     from .services.exports import UnknownProject, count_in_scope, export_csv, export_xlsx, instruments_of
     from .services.instruments import UnknownInstrument
+    from .services.stat_exports import STAT_FORMATS, export_stat
 
+    statistical = file_format in STAT_FORMATS
+    if identified and statistical:
+        _fail("SPSS and Stata files are never identified: use --format xlsx or csv for names and e-mails")
     if identified and not as_email:
         _fail("an identified export names who it is for: add --as EMAIL (an account allowed to see names)")
 
@@ -246,15 +255,25 @@ def export_command(
         total = count_in_scope(session, instruments, scope)
         write = export_xlsx if file_format == "xlsx" else export_csv
         with click.progressbar(length=total, label="responses", file=sys.stderr) as bar:
-            result = write(
-                session, instruments, target, scope, settings.secret_key, values, bar.update,  # type: ignore[arg-type]
-                identified=identified,
-            )  # fmt: skip
+            if statistical:
+                result = export_stat(
+                    session, instruments, target, scope, settings.secret_key, file_format, bar.update
+                )
+            else:
+                result = write(
+                    session, instruments, target, scope, settings.secret_key, values, bar.update,  # type: ignore[arg-type]
+                    identified=identified,
+                )  # fmt: skip
     for path in result.paths:
         click.echo(f"wrote {path}")
     sheets = ", ".join(f"{name} {n}" for name, n in result.rows.items())
     click.echo(f"rows: {sheets}")
-    if result.long_texts:
+    if result.long_texts and statistical:
+        click.echo(
+            f"note: {result.long_texts} answer(s) longer than an SPSS string (32,767 bytes) continue "
+            "in the variables NAME_p2, NAME_p3..."
+        )
+    elif result.long_texts:
         click.echo(
             f"note: {result.long_texts} answer(s) longer than an Excel cell continue on the 'Long text' sheet"
         )

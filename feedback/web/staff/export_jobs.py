@@ -15,7 +15,8 @@ until the download link appears.
   :data:`STALE_AFTER` without progress it is reported as failed, and the user starts again.
 * Job ids are 128 random bits; a job also records its project, checked on every request.
 * Finished files are deleted after :data:`KEEP_FOR` (checked whenever a new export starts).
-* CSV gives two files (responses, codebook); the web download zips them into one file.
+* CSV gives two files (responses, codebook); the web download zips them into one file. SPSS
+  (.sav) and Stata (.dta) give one file each (:mod:`feedback.services.stat_exports`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from ...db.app import get_db
 from ...db.summary_queries import ResponseFilter
 from ...services.exports import ExportResult, count_in_scope, export_csv, export_xlsx
 from ...services.instruments import get_instrument
+from ...services.stat_exports import STAT_FORMATS, export_stat
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +78,14 @@ class ExportJob:
         return self.state == "running" and time.time() - self.updated_at > STALE_AFTER
 
     @property
+    def extension(self) -> str:
+        """The file's extension: CSV files come zipped."""
+        return "zip" if self.file_format == "csv" else self.file_format
+
+    @property
     def download_name(self) -> str:
         stamp = time.strftime("%Y%m%d-%H%M", time.gmtime(self.created_at))
-        return f"{self.instrument}-{stamp}.{'xlsx' if self.file_format == 'xlsx' else 'zip'}"
+        return f"{self.instrument}-{stamp}.{self.extension}"
 
 
 def jobs_folder(exports_path: Path) -> Path:
@@ -151,7 +158,7 @@ def _run(app: Flask, folder: Path, job: ExportJob, scope: ResponseFilter, secret
             last_save = time.monotonic()
             save(folder, job)
 
-    target = folder / f"{job.id}.{'xlsx' if job.file_format == 'xlsx' else 'zip'}"
+    target = folder / f"{job.id}.{job.extension}"
     try:
         with app.app_context(), get_db().read() as session:
             instruments = [get_instrument(session, job.instrument)]
@@ -162,6 +169,11 @@ def _run(app: Flask, folder: Path, job: ExportJob, scope: ResponseFilter, secret
                     session, instruments, target, scope, secret, job.values, progress,  # type: ignore[arg-type]
                     identified=job.identified,
                 )  # fmt: skip
+            elif job.file_format in STAT_FORMATS:
+                # Never identified: the page refuses the combination; this is the second lock.
+                if job.identified:
+                    raise ValueError("SPSS and Stata exports are never identified")
+                result = export_stat(session, instruments, target, scope, secret, job.file_format, progress)
             else:
                 result = _csv_zip(
                     session, instruments, target, scope, secret, job.values, progress, job.identified

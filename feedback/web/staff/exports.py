@@ -1,4 +1,5 @@
-"""The export page: choose an instrument, labels or codes, statuses and a format; get a workbook.
+"""The export page: choose an instrument, labels or codes, statuses and a format; get a workbook
+(or CSV files, or an SPSS or Stata data file: those are never identified).
 
 The export runs in the background (see :mod:`.export_jobs` for why and how); this page starts it,
 shows its progress (refreshing itself while it runs) and offers the file once it is complete.
@@ -21,6 +22,7 @@ from ...db.app import get_db, get_session
 from ...db.summary_queries import STATUSES, ResponseFilter
 from ...services.identified import authorise_identified_export
 from ...services.instruments import get_instrument
+from ...services.stat_exports import STAT_FORMATS
 from ...services.summaries import UnknownWave, check_wave
 from . import export_jobs
 from .access import log_identified_access, require_project_role
@@ -28,7 +30,18 @@ from .analysis import project_instruments
 from .blueprint import bp
 
 VALUES = (("labels", "Labels (what respondents saw)"), ("codes", "Codes (for statistics software)"))
-FORMATS = (("xlsx", "Excel workbook (.xlsx)"), ("csv", "CSV files, zipped (responses and codebook)"))
+FORMATS = (
+    ("xlsx", "Excel workbook (.xlsx)"),
+    ("csv", "CSV files, zipped (responses and codebook)"),
+    ("sav", "SPSS data file (.sav): codes with value labels and missing codes; R reads it with haven"),
+    ("dta", "Stata data file (.dta): codes with value labels and missing codes"),
+)
+MIMETYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "application/zip",
+    "sav": "application/x-spss-sav",
+    "dta": "application/x-stata-dta",
+}
 
 
 def _folder() -> Path:
@@ -60,6 +73,11 @@ def exports(project: Project) -> ResponseReturnValue:
             errors["values"] = "Choose labels or codes"
         if chosen["format"] not in dict(FORMATS):
             errors["format"] = "Choose a file format"
+        elif chosen["identified"] and chosen["format"] in STAT_FORMATS:
+            errors["format"] = (
+                "SPSS and Stata files are never identified: choose the workbook or CSV files "
+                "for names and e-mail addresses"
+            )
         statuses = [s for s in chosen["status"] if s in STATUSES]
         wave = _wave(chosen["instrument"], chosen["wave"], errors) if chosen["instrument"] in slugs else None
         if not errors and chosen["identified"]:
@@ -153,9 +171,5 @@ def exports_download(project: Project) -> ResponseReturnValue:
         return redirect(url_for("staff.exports", slug=project.slug))
     if job.identified:
         log_identified_access(current_user, project, f"download of identified export {job.download_name}")
-    mimetype = (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        if job.file_format == "xlsx"
-        else "application/zip"
-    )
+    mimetype = MIMETYPES.get(job.file_format, "application/octet-stream")
     return send_file(path, mimetype=mimetype, as_attachment=True, download_name=job.download_name)
