@@ -213,6 +213,9 @@ def init_app(app: Flask) -> None:
     from .cli_ops import register as register_ops
 
     register_ops(app)
+    from .cli_report import register as register_report
+
+    register_report(app)
 
 
 def _create_app() -> Flask:

@@ -80,6 +80,8 @@ RULES: dict[str, Rule] = {
     "staff.free_text_code": Rule("evaluator", post_ok=400),
     "staff.exports": Rule("evaluator"),
     "staff.exports_download": Rule("evaluator", ok=302),
+    "staff.report": Rule("evaluator", post_ok=302),
+    "staff.report_download": Rule("evaluator", ok=302),
     "staff.rates": Rule("viewer"),
     "staff.methodology": Rule("viewer"),
     "staff.fieldwork": Rule("evaluator"),

@@ -22,6 +22,7 @@ from . import instruments as _instruments  # noqa: F401 -- upload, preview, publ
 from . import interviews as _interviews  # noqa: F401 -- interviewer case lists, calls, interviews
 from . import paper as _paper  # noqa: F401 -- paper data entry and double keying
 from . import rates as _rates  # noqa: F401 -- response rates and the methodology table
+from . import report_jobs as _report_jobs  # noqa: F401 -- the Word report, built in the background
 from .blueprint import bp
 from .login import init_app as _init_login
 

@@ -1,0 +1,81 @@
+"""The writers on their own: the .docx writer (blocks in, Word objects out) and the chart pictures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from feedback.export.chart_images import LABEL_CHARS, ChartBar, bar_chart_figure, bar_chart_png
+from feedback.export.docx_report import DEFAULT_TEMPLATE, Heading, Image, Paragraph, Row, Table, write_docx
+from feedback.export.report_template import build_template
+
+LONG = (
+    "More services for particular groups, such as women, drug and alcohol users, or offenders who "
+    "are from black and minority ethnic (BME) groups, have mental health problems or are disabled"
+)
+
+
+def test_blocks_become_headings_captioned_tables_and_clean_text(tmp_path: Path) -> None:
+    target = tmp_path / "r.docx"
+    table = Table(
+        "Table 2.2: Profile",
+        ("", "n", "%"),
+        (
+            Row(("Organisation (base: 3 answered)",), "group"),
+            Row(("VCO", "2", "66.7%")),
+            Row(("Base", "3"), "total"),
+        ),
+        numeric=(1, 2),
+        notes=("Base: 3 answered.",),
+    )
+    written = write_docx(target, [Heading("2 Methodology"), Paragraph("a\x00b\x1bc 🎉"), table])
+    assert written == 1
+    document = Document(str(target))
+    styles = [(p.style.name, p.text) for p in document.paragraphs]
+    assert ("Heading 1", "2 Methodology") in styles
+    assert ("Normal", "abc 🎉") in styles  # control characters dropped, emoji kept
+    assert ("Caption", "Table 2.2: Profile") in styles
+    assert ("Table Note", "Base: 3 answered.") in styles
+    rows = document.tables[0].rows
+    assert rows[0]._tr.xpath("./w:trPr/w:tblHeader")  # repeats on every page
+    assert [c.text for c in rows[1].cells] == ["Organisation (base: 3 answered)"] * 3  # merged across
+    assert [c.text for c in rows[3].cells] == ["Base", "3", ""]
+    assert rows[3].cells[0].paragraphs[0].runs[0].bold
+
+
+def test_a_failed_write_leaves_the_earlier_file_alone(tmp_path: Path) -> None:
+    target = tmp_path / "r.docx"
+    target.write_bytes(b"earlier")
+    with pytest.raises(Exception):  # noqa: B017 - whatever python-docx raises for a broken picture
+        write_docx(target, [Paragraph("x"), Image(b"not a png", "broken")])
+    assert target.read_bytes() == b"earlier"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.docx"]
+
+
+def test_the_shipped_template_is_what_the_script_builds(tmp_path: Path) -> None:
+    built = Document(str(build_template(tmp_path / "t.docx")))
+    shipped = Document(str(DEFAULT_TEMPLATE))
+    names = {s.name for s in shipped.styles}
+    assert {"Heading 1", "Heading 2", "Heading 3", "Caption", "Table Note", "Table Text", "Quote"} <= names
+    assert {s.name for s in built.styles} == names
+    assert shipped.styles["Normal"].font.name == built.styles["Normal"].font.name
+
+
+def test_charts_keep_the_table_order_wrap_every_label_and_state_the_base() -> None:
+    bars = [ChartBar("Very useful", 40.0, "40.0% (n = 22)"), ChartBar(LONG, 31.0, "31.0% (n = 17)"),
+            ChartBar("Not very useful", 29.0, "29.0% (n = 16)")]  # fmt: skip
+    figure = bar_chart_figure("How useful were the action learning sets?", "Base: 55 answered", bars)
+    axes = figure.axes[0]
+    ticks = sorted(zip(axes.get_yticks(), (t.get_text() for t in axes.get_yticklabels()), strict=True))
+    top, bottom = axes.get_ylim()
+    assert top > bottom  # inverted: the smallest position is at the top
+    labels = [text for _position, text in ticks]
+    assert [" ".join(label.split()) for label in labels] == ["Very useful", LONG, "Not very useful"]
+    assert all(len(line) <= LABEL_CHARS for label in labels for line in label.split("\n"))
+    assert figure.texts[0].get_text().endswith("\nBase: 55 answered")
+    short = bar_chart_figure("t", "Base: 55 answered", [bars[0], bars[2], bars[0]])
+    assert figure.get_figheight() > short.get_figheight()  # the long label gets room
+    png = bar_chart_png("t", "Base: 55 answered", bars)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
