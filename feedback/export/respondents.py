@@ -95,5 +95,4 @@ def respondents_sheet(
         (*HEADERS, *personal),
         respondent_rows(session, instrument, scope, secret, personal),
         autofilter=True,
-        widths=[12, 22, 28, 32, 28, 16, *(40 for _ in personal)],
     )

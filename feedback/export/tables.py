@@ -2,8 +2,9 @@
 
 Layout of Responses (the importer reads the same layout back):
 
-* meta columns ``response_id``, ``status``, ``mode``, ``event`` (the activity's short code, else
-  its title), ``submitted_at`` (UTC) and ``respondent``: a pseudonymous id, an HMAC-SHA256 of the
+* meta columns ``response_id``, ``status``, ``mode``, ``event`` (the activity's title, which is
+  what a reader recognises), ``event_code`` (its short code, unique in the project, for linking
+  and re-importing), ``submitted_at`` (UTC) and ``respondent``: a pseudonymous id, an HMAC-SHA256 of the
   contact id keyed with the app's secret. It is stable across exports (so waves can be linked)
   but cannot be turned back into a name or e-mail without the secret; names and e-mails are
   never exported;
@@ -34,12 +35,21 @@ from ..domain.instrument import Instrument as InstrumentModel
 from .sheets import Sheet
 
 Values = Literal["labels", "codes"]
-META_HEADERS: tuple[str, ...] = ("response_id", "status", "mode", "event", "submitted_at", "respondent")
+META_HEADERS: tuple[str, ...] = (
+    "response_id",
+    "status",
+    "mode",
+    "event",
+    "event_code",
+    "submitted_at",
+    "respondent",
+)
 META_NOTES: dict[str, str] = {
     "response_id": "The response's number in this database.",
     "status": "complete (submitted) or partial (saved, not submitted).",
     "mode": "How the answers were collected: web, paper, telephone, face_to_face, email.",
-    "event": "The activity (event) the response is about: its short code, else its title.",
+    "event": "The activity (event) the response is about: its title.",
+    "event_code": "The activity's short code (unique in the project; the importer reads either column).",
     "submitted_at": "When the response was submitted, in UTC (Excel has no timezones).",
     "respondent": "Pseudonymous respondent id: a keyed hash of the contact, never a name or e-mail.",
 }
@@ -55,6 +65,7 @@ CODEBOOK_HEADERS = (
     "choice label",
 )
 
+META = len(META_HEADERS)
 ONE, MULTI, INTEGER, DECIMAL, DATE, TEXT = range(6)
 _KINDS = {"select_one": ONE, "select_multiple": MULTI, "integer": INTEGER, "decimal": DECIMAL, "date": DATE}
 
@@ -162,11 +173,12 @@ def response_rows(
     def start(response: tuple) -> None:  # type: ignore[type-arg]
         nonlocal row, ticked
         row = [None] * width
-        row[:6] = [
+        row[:META] = [
             response[0],
             response[1],
             response[2],
-            response[3] or response[4],
+            response[4],  # the activity's title
+            response[3],  # its short code
             response[5],
             pseudonym(secret, response[6]),
         ]
@@ -231,8 +243,7 @@ def responses_sheet(
 ) -> Sheet:
     layout = ResponsesLayout(model, values)
     rows = response_rows(session, instrument, layout, scope, secret, progress)
-    widths = [12, 10, 10, 16, 20, 22] + [18] * (len(layout.headers) - 6)
-    return Sheet(name, layout.headers, rows, autofilter=True, widths=widths)
+    return Sheet(name, layout.headers, rows, autofilter=True)
 
 
 def codebook_rows(model: InstrumentModel) -> Iterator[list[object]]:
@@ -270,9 +281,7 @@ def codebook_rows(model: InstrumentModel) -> Iterator[list[object]]:
 
 
 def codebook_sheet(model: InstrumentModel, name: str = "Codebook") -> Sheet:
-    return Sheet(
-        name, CODEBOOK_HEADERS, codebook_rows(model), autofilter=True, widths=[24, 50, 26, 9, 30, 24, 16, 40]
-    )
+    return Sheet(name, CODEBOOK_HEADERS, codebook_rows(model), autofilter=True, wrap=True)
 
 
 def free_text_sheet(
@@ -295,6 +304,5 @@ def free_text_sheet(
         for response_id, question, value in session.execute(query):
             yield [response_id, question, texts.get(question, ""), value]
 
-    return Sheet(
-        name, ("response_id", "question", "label", "answer"), rows(), autofilter=True, widths=[12, 24, 40, 80]
-    )
+    headers = ("response_id", "question", "label", "answer")
+    return Sheet(name, headers, rows(), autofilter=True, wrap=True)  # answers wrap: they are to be read

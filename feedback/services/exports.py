@@ -32,7 +32,7 @@ from .attendance import UnknownProject, attendance_of
 from .coding import theme_tables
 from .instruments import UnknownInstrument, get_instrument, model_of
 from .rates import instrument_rates, partial_rules
-from .summaries import respondent_profile, summarise
+from .summaries import report_sections, summarise
 
 Format = Literal["xlsx", "csv"]
 
@@ -87,11 +87,13 @@ def workbook_sheets(
 ) -> Iterator[Sheet]:
     """The sheets of the workbook, generated one at a time (each streams its own rows).
 
-    One instrument: Responses, Codebook, Summary (the respondent profile first, when the
-    instrument has one), Free text and Themes (when there are any), Response rates, then
-    Attendance for the instrument's project (when it has activities). Several (a project): an
-    Instruments index, then those sheets per instrument numbered as in the index. Attendance
-    does not depend on the response filter: activities are the project's, not the responses'.
+    One instrument: Responses, Codebook, Summary (the respondent profile the evaluator chose
+    first, when the instrument has one, then every other question once), Free text and Themes
+    (when there are any), Response rates, then Attendance for the instrument's project (when it
+    has activities). Several (a project): an Instruments index, then those sheets per instrument
+    numbered as in the index. Each sheet's page header names the instrument and its footer
+    gives the responses in scope ("Base: n"). Attendance does not depend on the response
+    filter: activities are the project's, not the responses'.
 
     ``identified`` adds a Respondents sheet (names, e-mails, and the answers to personal-data
     questions) after each Responses sheet; the caller must have checked and logged the
@@ -100,20 +102,27 @@ def workbook_sheets(
     one layout and the identifying columns sit in one sheet that can be deleted.
     """
     several = len(instruments) > 1
+    project = _project_name(session, instruments)
     if several:
-        yield instruments_sheet(instruments)
+        yield _page(instruments_sheet(instruments), project, None)
     for number, instrument in enumerate(instruments, 1):
         full = _model(session, instrument)
         model = full.without_personal_data()
         suffix = f" {number}" if several else ""
-        yield responses_sheet(
-            session, instrument, model, scope, secret, values, f"Responses{suffix}", progress
+        base = count_responses(session, instrument.id, scope)
+        caption = instrument.title
+
+        def page(sheet: Sheet, base: int | None = base, caption: str = caption) -> Sheet:
+            return _page(sheet, caption, base)
+
+        yield page(
+            responses_sheet(session, instrument, model, scope, secret, values, f"Responses{suffix}", progress)
         )
         if identified:
-            yield respondents_sheet(
-                session, instrument, scope, secret, f"Respondents{suffix}", _personal(full)
+            yield page(
+                respondents_sheet(session, instrument, scope, secret, f"Respondents{suffix}", _personal(full))
             )
-        yield codebook_sheet(model, f"Codebook{suffix}")
+        yield page(codebook_sheet(model, f"Codebook{suffix}"))
         if summary:
             tables = summarise(session, instrument.slug, scope)
             counts = ", ".join(f"{n} {status}" for status, n in tables.responses.items())
@@ -121,18 +130,31 @@ def workbook_sheets(
             title = (
                 f"{tables.title} ({tables.slug}): all {total} responses, from the sample or not ({counts})"
             )
-            profile = respondent_profile(tables, model)
-            yield summary_sheet(title, tables.tables, f"Summary{suffix}", profile)
+            profile, others = report_sections(tables, model)
+            yield summary_sheet(title, others, f"Summary{suffix}", profile, caption=caption, base=base)
         free = free_text_sheet(session, instrument, model, scope, f"Free text{suffix}")
         if free is not None:
-            yield free
+            yield page(free)
         themes = theme_tables(session, instrument.slug, scope)
         if themes:
             title = f"Themes coded in free-text answers of {instrument.slug} (base = answers coded)"
-            yield summary_sheet(title, themes, f"Themes{suffix}")
+            yield summary_sheet(title, themes, f"Themes{suffix}", caption=caption, base=base)
     rates = instrument_rates(session, instruments)
-    yield rates_sheet(rates, partial_rules(rates))
+    caption = project if several or not instruments else instruments[0].title
+    yield rates_sheet(rates, partial_rules(rates), caption=caption)
     yield from _attendance_sheets(session, instruments)
+
+
+def _page(sheet: Sheet, caption: str, base: int | None) -> Sheet:
+    """Give a sheet its page header (the instrument) and footer base (the responses in scope)."""
+    sheet.caption, sheet.base = caption, base
+    return sheet
+
+
+def _project_name(session: Session, instruments: list[Instrument]) -> str:
+    ids = {i.project_id for i in instruments if i.project_id is not None}
+    project = session.get(Project, next(iter(ids))) if len(ids) == 1 else None
+    return project.name if project is not None else ", ".join(i.title for i in instruments)
 
 
 def _attendance_sheets(session: Session, instruments: list[Instrument]) -> Iterator[Sheet]:
@@ -142,7 +164,8 @@ def _attendance_sheets(session: Session, instruments: list[Instrument]) -> Itera
     tables = [attendance_of(session, p) for p in (session.get(Project, pid) for pid in ids) if p]
     tables = [t for t in tables if t.groups]
     for number, table in enumerate(tables, 1):
-        yield attendance_sheet(table, "Attendance" + (f" {number}" if len(tables) > 1 else ""))
+        name = "Attendance" + (f" {number}" if len(tables) > 1 else "")
+        yield attendance_sheet(table, name, caption=table.title)
 
 
 @contextmanager

@@ -5,8 +5,10 @@ Headers are question names (the first row); ``select_one`` cells may hold the co
 else from the joined column as space-separated codes (the XLSForm convention) or our
 "; "-separated labels. Optional columns: ``email`` (links the response to the project's contact,
 creating it and its case if need be, so the case's disposition follows from the response),
-``status`` (complete/partial, default complete), ``mode`` (default paper), ``event`` (an
-activity's short code or title), ``submitted_at``. ``response_id`` and ``respondent`` are
+``status`` (complete/partial, default complete), ``mode`` (default paper), ``event_code`` (an
+activity's short code), ``event`` (an activity's short code or title: older exports wrote the
+code there, newer ones the title with the code in ``event_code``, which wins when both are
+filled, since titles need not be unique), ``submitted_at``. ``response_id`` and ``respondent`` are
 ignored: ids are the database's own, and the pseudonym cannot be turned back into a person.
 
 Every row goes through :func:`record_response`, i.e. the same checks as a web answer. A bad row
@@ -38,7 +40,7 @@ from ..export.tables import META_HEADERS
 from .instruments import get_instrument, model_of
 from .responses import InvalidAnswers, question_ids, record_response
 
-OPTIONAL = ("email", "status", "mode", "event", "submitted_at")
+OPTIONAL = ("email", "status", "mode", "event", "event_code", "submitted_at")
 TICKED = {"1", "1.0", "yes", "true", "x"}
 UNTICKED = {"", "0", "0.0", "no", "false"}
 
@@ -187,14 +189,7 @@ class _RowReader:
         mode = _text(self.cell(values, "mode")).strip().lower() or "paper"
         if mode not in MODES:
             raise self.problem(row, "mode", f"expected one of {', '.join(MODES)}, found '{mode}'")
-        event = _text(self.cell(values, "event")).strip()
-        activity_id = None
-        if event:
-            activity_id = self.activities.get(event)
-            if activity_id is None:
-                raise self.problem(
-                    row, "event", f"no activity of this project has the code or title '{event}'"
-                )
+        activity_id = self.activity(row, values)
         submitted = self.cell(values, "submitted_at")
         submitted_at: datetime | None = None
         if isinstance(submitted, datetime):
@@ -220,6 +215,23 @@ class _RowReader:
             "submitted_at": submitted_at,
             "email": email,
         }
+
+
+    def activity(self, row: int, values: list[object]) -> int | None:
+        """The activity named by ``event_code`` (a short code) or else ``event`` (code or title)."""
+        code = _text(self.cell(values, "event_code")).strip()
+        if code:
+            found = self.activities.get(code)
+            if found is None:
+                raise self.problem(row, "event_code", f"no activity of this project has the code '{code}'")
+            return found
+        event = _text(self.cell(values, "event")).strip()
+        if not event:
+            return None
+        found = self.activities.get(event)
+        if found is None:
+            raise self.problem(row, "event", f"no activity of this project has the code or title '{event}'")
+        return found
 
 
 def _contact_case(

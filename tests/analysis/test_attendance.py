@@ -241,17 +241,18 @@ def test_summary_sheet_opens_with_the_respondent_profile_of_table_2_2(
     assert [str(h).rsplit(" [", 1)[1] for h in headings] == ["org_type]", "primary_work]", "location]"]
     figures = {r[0]: r[1:3] for r in block}
     # Table 2.2: 68.8 / 17.5 / 13.8 of 189 (the demo's note: the report's 13.7 fits no base of 189).
-    assert [r[1:3] for r in block[3:6]] == [(130, 68.8), (33, 17.5), (26, 13.8)]
-    assert figures["Yorkshire and the Humber"] == (84, 47.7)
-    assert figures["North East"] == (29, 16.5)
+    # Percentages are stored as fractions shown as 0.0% (68.8%), rounded as the staff pages show them.
+    assert [r[1:3] for r in block[3:6]] == [(130, 0.688), (33, 0.175), (26, 0.138)]
+    assert figures["Yorkshire and the Humber"] == (84, 0.477)
+    assert figures["North East"] == (29, 0.165)
     # Each question has its own base and adds up to 100% of it.
     bases = [r[1] for r in block if r[0] == "Base (answered)"]
     totals = [r[1:3] for r in block if r[0] == "Total"]
     assert bases == [189, 185, 176]
-    assert totals == [(189, 100.0), (185, 100.0), (176, 100.0)]
-    # The per-question tables still follow, after the profile.
+    assert totals == [(189, 1), (185, 1), (176, 1)]
+    # Each question once: the profile's questions are not repeated after it.
     later = rows[rows.index(block[-1]) + 1 :]
-    assert ("Which type of organisation do you work for? [org_type]", None, None, None, None) in later
+    assert not [r for r in later if str(r[0]).endswith(("[org_type]", "[primary_work]", "[location]"))]
 
 
 def test_charts_still_point_at_their_tables_below_the_profile(
@@ -264,8 +265,11 @@ def test_charts_still_point_at_their_tables_below_the_profile(
     )
     sheet = crisp_workbook["Summary"]
     first, last = int(labels[1]), int(labels[2])
-    heading = sheet.cell(row=first - 2, column=1).value
-    assert heading == "Which type of organisation do you work for? [org_type]"
-    assert sheet.cell(row=first - 1, column=1).value == "Answer"  # the per-question table, not the profile
-    assert [sheet.cell(row=r, column=3).value for r in range(first, last + 1)] == [68.8, 17.5, 13.8]
+    assert sheet.cell(row=first - 1, column=1).value == "Answer"  # a per-question table's rows
+    above = [sheet.cell(row=r, column=1).value for r in range(first - 1, 0, -1)]
+    heading = next(str(v) for v in above if str(v).endswith("]"))
+    # the first chart belongs to the first question after the profile, which is not repeated
+    assert heading == "Which CRISP activities did you take part in? [activities]", heading
+    shares = [sheet.cell(row=r, column=3).value for r in range(first, last + 1)]
+    assert shares and all(isinstance(v, float) and 0 <= v <= 1 for v in shares)
     assert values[0] == "C"

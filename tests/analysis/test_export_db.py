@@ -57,8 +57,9 @@ def test_workbook_has_the_sheets_and_one_row_per_response(
     with db.read() as session:
         assert len(rows) - 1 == session.scalar(select(func.count()).select_from(Response))
     header = rows[0]
-    assert header[:6] == ("response_id", "status", "mode", "event", "submitted_at", "respondent")
-    assert header[6:11] == ("useful", "topics", "topics/funding", "topics/networks", "topics/policy")
+    meta = ("response_id", "status", "mode", "event", "event_code", "submitted_at", "respondent")
+    assert header[:7] == meta
+    assert header[7:12] == ("useful", "topics", "topics/funding", "topics/networks", "topics/policy")
     first = dict(zip(header, rows[1], strict=True))
     assert first["useful"] == "Very useful"
     assert first["topics"] == "Funding; Policy"
@@ -72,7 +73,7 @@ def test_workbook_has_the_sheets_and_one_row_per_response(
     assert sheet.freeze_panes == "A2"
     assert sheet.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(header))}4"
     calamine = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Responses").to_python()
-    assert len(calamine) == 4 and calamine[1][6] == "Very useful"
+    assert len(calamine) == 4 and calamine[1][7] == "Very useful"
 
 
 def test_codes_mode_writes_codes(runner: FlaskCliRunner, record: Record, tmp_path: Path) -> None:
@@ -117,7 +118,7 @@ def test_respondent_is_a_pseudonym_never_the_email(
     path = tmp_path / "out.xlsx"
     _export(runner, path)
     rows = _rows(path)
-    ids = {row[5] for row in rows[1:]}
+    ids = {row[6] for row in rows[1:]}
     assert len(ids) == 1 and len(next(iter(ids))) == 20
     everything = " ".join(str(v) for row in rows for v in row)
     assert "ann@example.org" not in everything and "Ann" not in everything
@@ -189,12 +190,15 @@ def test_summary_sheet_has_report_tables_and_charts(
     start = rows.index(("How useful was the event? [useful]", None, None, None, None))
     table = rows[start + 1 : start + 8]
     assert table[0] == ("Answer", "n", "%", "95% CI low", "95% CI high")
-    assert [r[:3] for r in table[1:5]] == [
-        ("Very useful", 22, 40.0),
-        ("Ambivalent", 16, 29.1),
-        ("Not very useful", 17, 30.9),
+    assert [r[:3] for r in table[1:5]] == [  # fractions of 1, shown as percentages
+        ("Very useful", 22, 0.4),
+        ("Ambivalent", 16, 0.291),
+        ("Not very useful", 17, 0.309),
         ("Base (answered)", 55, None),
     ]
+    sheet = openpyxl.load_workbook(path)["Summary"]
+    percent = sheet.cell(row=start + 3, column=3)
+    assert (percent.value, percent.number_format) == (0.4, "0.0%")
     assert [r[:2] for r in table[5:7]] == [
         ("Missing", 1),
         ("Not shown (skipped)", 0),
@@ -263,7 +267,7 @@ def test_responses_without_answers_keep_their_rows(
     path = tmp_path / "out.xlsx"
     _export(runner, path, "--values", "codes")
     rows = _rows(path)
-    assert [(r[0], r[6], r[7]) for r in rows[1:]] == [
+    assert [(r[0], r[7], r[8]) for r in rows[1:]] == [
         (ids[0], None, None),
         (ids[1], "very", None),
         (ids[2], None, None),
@@ -289,7 +293,7 @@ def test_themes_sheet_when_answers_are_coded(
     path = tmp_path / "out.xlsx"
     _export(runner, path)
     rows = _rows(path, "Themes")
-    assert ("Travel", 1, 100.0) in [r[:3] for r in rows]
+    assert ("Travel", 1, 1.0) in [r[:3] for r in rows]  # 100%, stored as a fraction
 
 
 def test_progress_counts_every_response(db: Database, record: Record, tmp_path: Path) -> None:

@@ -198,12 +198,24 @@ def test_event_column_exports_and_imports_the_activity(
     path = tmp_path / "out.xlsx"
     assert runner.invoke(args=["export", "--instrument", SLUG, "-o", str(path)]).exit_code == 0
     rows = list(openpyxl.load_workbook(path)["Responses"].iter_rows(values_only=True))
-    assert rows[1][3] == "LEEDS1"
+    exported = dict(zip(rows[0], rows[1], strict=True))
+    assert (exported["event"], exported["event_code"]) == ("Leeds workshop", "LEEDS1")
+    # the exported workbook itself imports (event = title, event_code = code)
+    code, output = _import(runner, path)
+    assert code == 0, output
+    # an older file: the code in `event`, no `event_code` column; or a title typed by hand
     good = _csv(tmp_path / "in.csv", [["useful", "event"], ["very", "Leeds workshop"], ["very", "LEEDS1"]])
     code, output = _import(runner, good)
     assert code == 0, output
+    both = _csv(tmp_path / "both.csv", [["useful", "event", "event_code"], ["very", "", "LEEDS1"]])
+    code, output = _import(runner, both)
+    assert code == 0, output
     with db.read() as session:
-        assert session.scalar(select(func.count()).where(Response.activity_id == activity_id)) == 3
+        assert session.scalar(select(func.count()).where(Response.activity_id == activity_id)) == 5
+    wrong = _csv(tmp_path / "code.csv", [["useful", "event", "event_code"], ["very", "Leeds workshop", "X9"]])
+    code, output = _import(runner, wrong)
+    assert code == 1
+    assert "row 2, column 'event_code' (C): no activity of this project has the code 'X9'" in output
     bad = _csv(tmp_path / "bad.csv", [["useful", "event"], ["very", "York"]])
     code, output = _import(runner, bad)
     assert (

@@ -122,3 +122,76 @@ def test_libreoffice_reads_payloads_as_text(tmp_path: Path) -> None:
     with (tmp_path / "out.csv").open(newline="", encoding="utf-8", errors="replace") as handle:
         values = [row[0] for row in csv.reader(handle)][1:]
     assert values == PAYLOADS
+
+
+# ------------------------------------------------------------------- page set-up and styles
+def test_page_set_up_header_and_footer(tmp_path: Path) -> None:
+    from feedback.export.sheets import Row
+
+    path = tmp_path / "pages.xlsx"
+    narrow = Sheet("Narrow", ("a", "b"), [[1, 2]], caption="Fish & chips survey", base=12)
+    wide = Sheet("Wide", tuple("abcdefgh"), [list(range(8))], autofilter=True)
+    write_xlsx(path, [narrow, wide], exported=date(2026, 3, 3))
+    book = openpyxl.load_workbook(path)
+    first, second = book["Narrow"], book["Wide"]
+    assert (first.page_setup.orientation, second.page_setup.orientation) == ("portrait", "landscape")
+    for sheet in (first, second):
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+        assert sheet.print_title_rows == "$1:$1"
+        assert sheet.oddFooter.left.text == "Exported 3 March 2026"
+        assert sheet.oddFooter.center.text == "Page &P of &N"
+    assert first.oddHeader.center.text == "Fish && chips survey"  # a lone & would start a code
+    assert first.oddFooter.right.text == "Base: 12"
+    assert second.oddFooter.right.text is None  # no base given, none printed
+    assert second.print_options.gridLines  # a data sheet prints its grid
+    assert Row(["x"], "note") == ["x"]  # a Row is a list to every other writer
+
+
+def test_report_rows_are_styled_and_percent_cells_are_fractions(tmp_path: Path) -> None:
+    from feedback.export.sheets import Row
+
+    rows = [
+        Row(["How useful was it? [useful]"], "heading"),
+        Row(["Answer", "n", "%"], "header"),
+        ["Very useful", 12, 0.316],
+        Row(["Base (answered)", 38], "base"),
+        ["x" * 200],
+    ]
+    sheet = Sheet(
+        "S", ["A title"], rows, freeze_header=False, percent_columns=frozenset({3}), span=3, wrap=True
+    )
+    path = tmp_path / "styled.xlsx"
+    write_xlsx(path, [sheet])
+    ws = openpyxl.load_workbook(path)["S"]
+    assert ws["A1"].font.b and ws["A2"].font.b and ws["B3"].font.b
+    assert ws["B3"].alignment.horizontal == "right"  # over a column of numbers
+    assert (ws["C4"].value, ws["C4"].number_format) == (0.316, "0.0%")
+    assert ws["B4"].number_format == "General"  # n stays a count
+    assert ws["A5"].font.i
+    assert {str(r) for r in ws.merged_cells.ranges} >= {"A1:C1", "A2:C2"}  # title and heading span
+    assert ws.column_dimensions["A"].width == len("Base (answered)") + 2  # content, not the title
+    assert ws["A6"].alignment.wrap_text and ws.row_dimensions[6].height > 15
+
+
+def test_widths_follow_content_and_are_capped(tmp_path: Path) -> None:
+    path = _write(tmp_path, [["short", "y" * 300, 5]], ("name", "text", "n"))
+    ws = openpyxl.load_workbook(path)["Data"]
+    widths = [ws.column_dimensions[c].width for c in "ABC"]
+    assert widths[0] == 7 and widths[1] == 60 and widths[2] == 6
+
+
+def test_a_block_that_would_be_split_starts_a_new_page(tmp_path: Path) -> None:
+    from feedback.export.sheets import Row
+
+    rows: list[list[object]] = []
+    for q in range(12):
+        rows.append(Row([f"Question {q}"], "heading", keep=10))
+        rows.extend([f"answer {i}", i, 0.1] for i in range(9))
+    sheet = Sheet("S", ["T"], rows, freeze_header=False, percent_columns=frozenset({3}), wrap=True)
+    path = tmp_path / "breaks.xlsx"
+    write_xlsx(path, [sheet])
+    ws = openpyxl.load_workbook(path)["S"]
+    breaks = [b.id for b in ws.row_breaks.brk]
+    assert breaks, "no page breaks for 120 rows"
+    assert all(str(ws.cell(row=b + 1, column=1).value).startswith("Question") for b in breaks)

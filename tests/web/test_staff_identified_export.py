@@ -121,7 +121,8 @@ def test_an_identified_export_has_a_respondents_sheet_and_is_logged(
     people = [tuple(c or "" for c in row[2:4]) for row in respondents[1:]]
     assert people == [*PEOPLE, ("", "")]  # the anonymous respondent: blank
     responses = sheets["Responses"]
-    pseudonyms = {row[0]: row[5] for row in responses[1:]}
+    column = responses[0].index("respondent")
+    pseudonyms = {row[0]: row[column] for row in responses[1:]}
     assert all((pseudonyms[row[0]] or "") == (row[1] or "") for row in respondents[1:])  # linked by id
     assert sum(1 for row in respondents[1:] if row[1]) == 2
     assert not any(email in str(c) for row in responses for c in row for _n, email in PEOPLE)
