@@ -72,7 +72,8 @@ def find_contact(session: Session, project_id: int, key: str) -> Contact | None:
     if not key:
         return None
     condition = Contact.email == key.lower() if "@" in key else Contact.external_id == key
-    if key.isdigit() and len(key) <= 18:  # a contact number (longer: not one, and too big for SQL)
+    # A contact number: ASCII digits within PostgreSQL's ``integer`` (beyond it the query fails).
+    if key.isascii() and key.isdigit() and len(key) <= 10 and int(key) <= 2**31 - 1:
         condition = condition | (Contact.id == int(key))
     return session.scalar(
         select(Contact).where(Contact.project_id == project_id, condition).order_by(Contact.id).limit(1)

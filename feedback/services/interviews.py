@@ -232,7 +232,7 @@ def check_details(details: Details) -> tuple[dict[str, str], date | None, int | 
     seconds: int | None = None
     if details.minutes.strip():
         text = details.minutes.strip()
-        if not text.isdigit() or int(text) > MAX_DURATION_MINUTES:
+        if not (text.isascii() and text.isdigit()) or len(text) > 6 or int(text) > MAX_DURATION_MINUTES:
             errors["minutes"] = f"Enter the length in whole minutes, from 0 to {MAX_DURATION_MINUTES}"
         else:
             seconds = int(text) * 60

@@ -6,8 +6,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import assets, public, security, staff
+    from . import assets, ids, public, security, staff
 
+    ids.init_app(app)  # first: the blueprints' routes use its ``<id:...>`` converter
     assets.init_app(app)
     public.init_app(app)
     staff.init_app(app)

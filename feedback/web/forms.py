@@ -37,7 +37,7 @@ class DatePartsField(Field):
     """GOV.UK date input: three boxes posted separately, kept as typed and joined as ISO text."""
 
     def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
-        self.process_errors = []
+        self.process_errors: list[Any] = []
         self.parts = dict.fromkeys(DATE_PARTS, "")
         if formdata is not None and any(f"{self.name}-{p}" in formdata for p in DATE_PARTS):
             self.parts = {p: str(formdata.get(f"{self.name}-{p}", "")).strip() for p in DATE_PARTS}
@@ -54,12 +54,22 @@ class DatePartsField(Field):
         day, month, year = (self.parts[p] for p in DATE_PARTS)
         if not (day or month or year):
             return ""
-        try:
-            if len(year) != 4:
-                raise ValueError(year)
-            return date(int(year), int(month), int(day)).isoformat()
-        except ValueError:
-            return f"{day}/{month}/{year}"  # not ISO: check_answers answers "Enter a real date"
+        typed = typed_date(day, month, year)
+        # not ISO: check_answers answers "Enter a real date"
+        return typed.isoformat() if typed else f"{day}/{month}/{year}"
+
+
+def typed_date(day: str, month: str, year: str) -> date | None:
+    """The date typed in day, month and year boxes, or None if it is not a real one.
+
+    The year has four digits. ``int`` reads any script's decimal digits, as before; a number too
+    big for ``date`` (a 30-digit month) is no date, not an ``OverflowError``."""
+    if len(year.strip()) != 4:
+        return None
+    try:
+        return date(int(year), int(month), int(day))
+    except (ValueError, OverflowError):
+        return None
 
 
 def _unbound(question: Question, choices: list[SelectChoice]) -> Any:

@@ -13,6 +13,8 @@ from flask import request
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from .ids import whole_number
+
 PER_PAGE = 25
 
 
@@ -47,9 +49,10 @@ class Page:
 
 
 def page_arg(name: str = "page") -> int:
-    """The requested page number from the query string; anything odd means page 1."""
-    value = request.args.get(name, "1")
-    return int(value) if value.isdigit() and 0 < int(value) < 1_000_000 else 1
+    """The requested page number from the query string; anything odd ("0", "²", 30 digits) means
+    page 1. The bound keeps the OFFSET a number every database takes."""
+    value = whole_number(request.args.get(name, "1"), 999_999)
+    return value if value else 1
 
 
 def paginate(

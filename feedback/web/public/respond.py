@@ -116,7 +116,7 @@ def resume(slug: str, token: str) -> HTTPResponse:
     return _go(slug, token, index)
 
 
-@bp.get("/f/<slug>/r/<token>/p/<int:number>")
+@bp.get("/f/<slug>/r/<token>/p/<id:number>")
 def page(slug: str, token: str, number: int) -> ViewResult:
     session = get_session()
     attempt = respond.load_attempt(session, slug, token)
@@ -159,7 +159,7 @@ def _next_location(attempt: respond.Attempt, current: Page, checked: CheckedAnsw
     return _go(slug, token, later[0] if later else None).location
 
 
-@bp.post("/f/<slug>/r/<token>/p/<int:number>")
+@bp.post("/f/<slug>/r/<token>/p/<id:number>")
 def page_post(slug: str, token: str, number: int) -> ViewResult:
     """Store one page. A repeated POST with the page's key and the same fields is answered with
     the first one's redirect and stores nothing; with different fields it is refused (409)."""

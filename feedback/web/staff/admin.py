@@ -87,13 +87,13 @@ def _grant_form() -> GrantRoleForm:
     return form
 
 
-@bp.get("/admin/users/<int:user_id>")
+@bp.get("/admin/users/<id:user_id>")
 @require_admin
 def admin_user(user_id: int) -> ResponseReturnValue:
     return _render_user(_user_or_404(user_id), _grant_form())
 
 
-@bp.post("/admin/users/<int:user_id>/roles")
+@bp.post("/admin/users/<id:user_id>/roles")
 @require_admin
 def admin_grant_role(user_id: int) -> ResponseReturnValue:
     user = _user_or_404(user_id)
@@ -118,7 +118,7 @@ def admin_grant_role(user_id: int) -> ResponseReturnValue:
     return redirect(url_for("staff.admin_user", user_id=user.id))
 
 
-@bp.post("/admin/users/<int:user_id>/roles/<int:project_id>/revoke")
+@bp.post("/admin/users/<id:user_id>/roles/<id:project_id>/revoke")
 @require_admin
 def admin_revoke_role(user_id: int, project_id: int) -> ResponseReturnValue:
     user = _user_or_404(user_id)
@@ -131,7 +131,7 @@ def admin_revoke_role(user_id: int, project_id: int) -> ResponseReturnValue:
     return redirect(url_for("staff.admin_user", user_id=user.id))
 
 
-@bp.post("/admin/users/<int:user_id>/reset-link")
+@bp.post("/admin/users/<id:user_id>/reset-link")
 @require_admin
 def admin_reset_link(user_id: int) -> ResponseReturnValue:
     """Show a new reset link once (only its hash is stored, so it cannot be shown again)."""
@@ -146,7 +146,7 @@ def admin_reset_link(user_id: int) -> ResponseReturnValue:
     return _render_user(user, _grant_form(), link=reset_link(token))
 
 
-@bp.post("/admin/users/<int:user_id>/active")
+@bp.post("/admin/users/<id:user_id>/active")
 @require_admin
 def admin_set_active(user_id: int) -> ResponseReturnValue:
     """Deactivate a user (signed out at once, cannot sign in) or let them back in."""

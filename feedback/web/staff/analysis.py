@@ -37,6 +37,7 @@ from ...services.summaries import (
     summarise,
     summary_sections,
 )
+from ..ids import db_id, whole_number
 from .access import require_project_role
 from .blueprint import bp
 
@@ -62,8 +63,7 @@ class Filters:
             modes=(self.mode,) if self.mode else (),
             activity_ids=(int(self.event),) if self.event else (),
             since=_day(self.since),
-            # The form's "to" date is inclusive; the filter is half-open, so add a day.
-            until=_day(self.until) + timedelta(days=1) if self.until else None,
+            until=_day_after(self.until),
             wave=int(self.wave) if self.wave else None,
         )
 
@@ -78,6 +78,15 @@ class Filters:
 
 def _day(text: str) -> datetime | None:
     return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC) if text else None
+
+
+def _day_after(text: str) -> datetime | None:
+    """The end of the form's "to" day: it is inclusive and the filter half-open, so the next
+    midnight. The calendar's last day has no next one: "to 9999-12-31" is no end at all."""
+    day = date.fromisoformat(text) if text else date.max
+    if day == date.max:
+        return None
+    return datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
 
 
 def _valid_date(text: str) -> bool:
@@ -101,12 +110,12 @@ def read_filters(event_ids: set[int], wave_numbers: set[int] | None = None) -> F
     else:
         filters.mode = mode
     event = args.get("event", "")
-    if event and not (event.isdigit() and int(event) in event_ids):
+    if event and db_id(event) not in event_ids:
         filters.errors["event"] = "That event is not one of this project's; choose one from the list"
     else:
         filters.event = event
     wave = args.get("wave", "")
-    if wave and not (wave.isdigit() and int(wave) in (wave_numbers or set())):
+    if wave and whole_number(wave) not in (wave_numbers or set()):
         filters.errors["wave"] = (
             "That is not one of this instrument's invitation waves (a response belongs to the "
             "invitation that first reached its case, not to a reminder); choose one from the list"

@@ -40,6 +40,7 @@ from ...services.data_protection import (
     find_contact,
     find_response,
 )
+from ..ids import db_id
 from ..paginate import page_arg, paginate
 from .access import require_project_role
 from .blueprint import bp
@@ -76,9 +77,7 @@ def _reset_actor(_exc: BaseException | None) -> None:
 def _filters() -> tuple[str, int | None]:
     entity = request.args.get("entity", "")
     raw_id = request.args.get("id", "")
-    return (entity if entity in ENTITIES else ""), (
-        int(raw_id) if raw_id.isdigit() and len(raw_id) <= 18 else None
-    )
+    return (entity if entity in ENTITIES else ""), db_id(raw_id, big=True)
 
 
 def _trail(project: Project, entity: str, entity_id: int | None) -> Select[Any]:
@@ -188,7 +187,7 @@ class DeleteResponseForm(FlaskForm):
 def delete_response_page(project: Project) -> ResponseReturnValue:
     """A response is never removed: it is marked deleted with a reason and left out of counts."""
     form = DeleteResponseForm(
-        data={"response": request.args.get("id", type=int)} if request.method == "GET" else None
+        data={"response": db_id(request.args.get("id"), big=True)} if request.method == "GET" else None
     )
     problem = ""
     if form.validate_on_submit():

@@ -22,6 +22,7 @@ from ...db.app import get_db, get_session
 from ...db.sampling import CallAttempt
 from ...services import dispositions as disp
 from ...services import invitations as inv
+from ..ids import db_id
 from ..paginate import page_arg, paginate
 from .access import require_project_role
 from .blueprint import bp
@@ -70,12 +71,13 @@ def responders(project: Project) -> ResponseReturnValue:
 
 
 def _case_in_project(project: Project, case_id: object) -> Case | None:
-    if not str(case_id or "").isdigit():
+    number = db_id(case_id)
+    if number is None:
         return None
     return get_session().scalar(
         select(Case)
         .join(Instrument, Instrument.id == Case.instrument_id)
-        .where(Case.id == int(str(case_id)), Instrument.project_id == project.id)
+        .where(Case.id == number, Instrument.project_id == project.id)
     )
 
 

@@ -27,6 +27,7 @@ from ...db.summary_queries import ResponseFilter
 from ...export.tables import pseudonym
 from ...services import coding
 from ...services.summaries import question_infos
+from ..ids import db_id
 from ..paginate import page_arg, paginate
 from .access import require_project_role
 from .analysis import chosen_instrument, project_instruments
@@ -129,10 +130,10 @@ def _posted_instrument(project: Project) -> Instrument:
 def _posted_theme_id() -> int:
     """The posted theme number; 400 for anything else, including numbers no theme id can reach
     (PostgreSQL would refuse them in the query with an error rather than find nothing)."""
-    raw = request.form.get("theme", "")
-    if not raw.isdigit() or int(raw) >= 2**31:
+    theme_id = db_id(request.form.get("theme", ""))
+    if theme_id is None:
         abort(400)
-    return int(raw)
+    return theme_id
 
 
 @bp.post("/projects/<slug>/free-text/themes")
@@ -214,15 +215,15 @@ def free_text_code(project: Project) -> ResponseReturnValue:
     """Save the ticked themes of the answers shown on one page (``shown``: their response ids)."""
     instrument = _posted_instrument(project)
     question = request.form.get("question", "")
-    shown = request.form.getlist("shown")
-    if not question or not all(value.isdigit() for value in shown):
+    if not question:
         abort(400)
     assignments: dict[int, set[int]] = {}
-    for value in shown:
-        ticked = request.form.getlist(f"themes-{value}")
-        if not all(t.isdigit() for t in ticked):
+    for value in request.form.getlist("shown"):  # response ids, each with its ticked theme ids
+        response_id = db_id(value, big=True)
+        ticked = [db_id(t) for t in request.form.getlist(f"themes-{value}")]
+        if response_id is None or None in ticked:
             abort(400)
-        assignments[int(value)] = {int(t) for t in ticked}
+        assignments[response_id] = {t for t in ticked if t is not None}
     try:
         with get_db().write() as session:
             written = coding.set_answer_themes(

@@ -24,6 +24,7 @@ from ...services.identified import authorise_identified_export
 from ...services.instruments import get_instrument
 from ...services.stat_exports import STAT_FORMATS
 from ...services.summaries import UnknownWave, check_wave
+from ..ids import whole_number
 from . import export_jobs
 from .access import log_identified_access, require_project_role
 from .analysis import project_instruments
@@ -138,16 +139,17 @@ def _wave(slug: str, text: str, errors: dict[str, str]) -> int | None:
     """The invitation wave asked for (None: every response), or an error for the page."""
     if not text:
         return None
-    if not text.isdigit():
+    number = whole_number(text)
+    if number is None:
         errors["wave"] = "Enter the wave as a number, for example 1"
         return None
     session = get_session()
     try:
-        check_wave(session, get_instrument(session, slug), int(text))
+        check_wave(session, get_instrument(session, slug), number)
     except UnknownWave as problem:
         errors["wave"] = str(problem)[0].upper() + str(problem)[1:]
         return None
-    return int(text)
+    return number
 
 
 def _visible(jobs: list[export_jobs.ExportJob]) -> list[export_jobs.ExportJob]:

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, flash, g, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -31,6 +31,7 @@ from ...db.sampling import Invitation, InvitationWave, SampleDraw
 from ...services import invitations as inv
 from ...services.contacts import ContactImportError, import_contacts
 from ...services.sampling import SampleError, describe_sample, draw_sample
+from ..ids import whole_number
 from .access import require_project_role
 from .blueprint import bp
 from .fieldwork_forms import ImportContactsForm, SampleForm, WaveForm
@@ -257,17 +258,20 @@ def fieldwork_mailmerge(project: Project) -> ResponseReturnValue:
         return redirect(url_for("staff.fieldwork", slug=project.slug))
     session = get_session()
     wave_arg = request.args.get("wave", "")
+    wave = whole_number(wave_arg)
+    if wave is None and wave_arg.isdigit():  # digits no wave number can be ("²", 30 of them)
+        abort(404)
     case_ids = None
     name = f"{instrument.slug}-mailmerge.xlsx"
-    if wave_arg.isdigit():
+    if wave is not None:
         case_ids = list(
             session.scalars(
                 select(Invitation.case_id)
                 .join(InvitationWave, InvitationWave.id == Invitation.wave_id)
-                .where(InvitationWave.instrument_id == instrument.id, InvitationWave.number == int(wave_arg))
+                .where(InvitationWave.instrument_id == instrument.id, InvitationWave.number == wave)
             )
         )
-        name = f"{instrument.slug}-wave-{int(wave_arg)}-mailmerge.xlsx"
+        name = f"{instrument.slug}-wave-{wave}-mailmerge.xlsx"
     base_url = current_app.config["FEEDBACK_SETTINGS"].base_url
     merge = inv.mailmerge_rows(session, instrument, base_url, case_ids)
     with tempfile.TemporaryDirectory() as folder:

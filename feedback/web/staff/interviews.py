@@ -44,7 +44,8 @@ from ...services.interviews import (
     save_interview,
     unassigned_counts,
 )
-from ..forms import QuestionView
+from ..forms import QuestionView, typed_date
+from ..ids import whole_number
 from ..paginate import page_arg, paginate
 from .access import require_project_role
 from .blueprint import bp
@@ -106,8 +107,7 @@ def interview_assign(project: Project) -> ResponseReturnValue:
     """Give the next n unassigned cases of an instrument to an interviewer."""
 
     def number(name: str) -> int:
-        text = request.form.get(name, "").strip()
-        return int(text) if text.isdigit() and len(text) < 10 else 0
+        return whole_number(request.form.get(name, "")) or 0
 
     try:
         with get_db().write() as session:
@@ -132,15 +132,15 @@ def _appointment(form: dict[str, str]) -> tuple[datetime | None, str]:
     clock = form.get("next_time", "").strip()
     if not any(parts) and not clock:
         return None, ""
-    try:
-        day = date(int(parts[2]), int(parts[1]), int(parts[0]))
-        hour, minute = (int(x) for x in (clock or "09:00").split(":"))
-        return datetime.combine(day, time(hour, minute), tzinfo=UTC), ""
-    except ValueError:
+    day = typed_date(*parts)
+    hour, _colon, minute = (clock or "09:00").partition(":")
+    hours, minutes = whole_number(hour, 23), whole_number(minute, 59)
+    if day is None or hours is None or minutes is None:
         return None, "Enter the appointment as a real date and a time like 14:30"
+    return datetime.combine(day, time(hours, minutes), tzinfo=UTC), ""
 
 
-@bp.route("/projects/<slug>/interviews/<int:case_id>/call", methods=["GET", "POST"])
+@bp.route("/projects/<slug>/interviews/<id:case_id>/call", methods=["GET", "POST"])
 @require_project_role("interviewer")
 def interview_call(project: Project, case_id: int) -> ResponseReturnValue:
     interview = _interview(project, case_id)
@@ -197,10 +197,8 @@ def _details(values: dict[str, str]) -> Details:
     parts = [values.get(f"_interview_date-{p}", "").strip() for p in ("day", "month", "year")]
     typed = ""
     if any(parts):
-        try:
-            typed = date(int(parts[2]), int(parts[1]), int(parts[0])).isoformat()
-        except ValueError:
-            typed = "/".join(parts)
+        day = typed_date(*parts)
+        typed = day.isoformat() if day else "/".join(parts)  # not ISO: refused
     return Details(values.get("_mode", ""), typed, values.get("_minutes", ""))
 
 
@@ -225,7 +223,7 @@ def _save(project: Project, case_id: int) -> tuple[Interview, SaveResult | None,
     details = _details(request.form.to_dict())
     if built.refused:
         return interview, None, built.refused, details
-    seen = request.form.get("_version", "0")
+    seen = whole_number(request.form.get("_version", "0"))
     page = request.form.get("_page", "")[:64]
     with get_db().write() as session:
         interview = load_interview(session, project.id, case_id, interviewer_id=_own_cases_only())
@@ -234,7 +232,7 @@ def _save(project: Project, case_id: int) -> tuple[Interview, SaveResult | None,
             interview,
             built.raw,
             details,
-            seen_version=int(seen) if seen.isdigit() else -1,
+            seen_version=-1 if seen is None else seen,
             user=current_user,
             complete=request.form.get("_action") == "complete",
             page=page,
@@ -253,7 +251,7 @@ def _conflict_text(result: SaveResult) -> str:
     )
 
 
-@bp.route("/projects/<slug>/interviews/<int:case_id>", methods=["GET", "POST"])
+@bp.route("/projects/<slug>/interviews/<id:case_id>", methods=["GET", "POST"])
 @require_project_role("interviewer")
 def interview_form(project: Project, case_id: int) -> ResponseReturnValue:
     if request.method == "GET":
@@ -284,7 +282,7 @@ def interview_form(project: Project, case_id: int) -> ResponseReturnValue:
     return redirect(url_for("staff.interview_form", slug=project.slug, case_id=case_id))
 
 
-@bp.post("/projects/<slug>/interviews/<int:case_id>/autosave")
+@bp.post("/projects/<slug>/interviews/<id:case_id>/autosave")
 @require_project_role("interviewer")
 def interview_autosave(project: Project, case_id: int) -> ResponseReturnValue:
     """The page script's save: JSON with the new version, or 409 with the conflict."""

@@ -34,6 +34,7 @@ from ...services.paper_entry import (
     start_batch,
 )
 from ...services.respond import new_token
+from ..ids import db_id, whole_number
 from ..paginate import page_arg, paginate
 from .access import require_project_role
 from .blueprint import bp
@@ -62,30 +63,26 @@ def _batch_in(db_session: Session, batch: PaperBatch) -> PaperBatch:
     return found
 
 
-def _int_or_none(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() else None
-
-
 @bp.route("/projects/<slug>/paper", methods=["GET", "POST"])
 @require_project_role("interviewer")
 def paper_batch(project: Project) -> ResponseReturnValue:
     """Start a batch (questionnaire, event, how often to key twice), and list the current one."""
     error = ""
     if request.method == "POST":
-        every = request.form.get("second_every", "0").strip() or "0"
+        every = whole_number(request.form.get("second_every", "0").strip() or "0")
         try:
-            if not every.isdigit():
+            if every is None:
                 raise PaperEntryError("Enter how often to key a form twice as a whole number, or 0")
             with get_db().write() as db_session:
-                batch = start_batch(
+                started = start_batch(
                     db_session,
                     project.id,
                     current_user,
-                    instrument_id=_int_or_none(request.form.get("instrument")),
-                    activity_id=_int_or_none(request.form.get("activity")),
-                    second_every=int(every),
+                    instrument_id=db_id(request.form.get("instrument")),
+                    activity_id=db_id(request.form.get("activity")),
+                    second_every=every,
                 )
-                batch_id = batch.id
+                batch_id = started.id
         except PaperEntryError as exc:
             error = str(exc)
         else:
@@ -193,7 +190,7 @@ def paper_second(project: Project) -> ResponseReturnValue:
     if batch is None:
         flash("Choose the questionnaire and event for a batch first.")
         return redirect(url_for("staff.paper_batch", slug=project.slug))
-    chosen = _int_or_none(request.args.get("response") or request.form.get("_response"))
+    chosen = db_id(request.args.get("response") or request.form.get("_response"), big=True)
     db = get_session()
     if chosen is not None:  # a form chosen from the batch's list
         entry = db.get(PaperEntry, chosen)
@@ -235,7 +232,7 @@ def paper_second(project: Project) -> ResponseReturnValue:
 def paper_discrepancies(project: Project) -> ResponseReturnValue:
     """Where the two keyings differ, for the current batch or ``?batch=``, to settle against paper."""
     db = get_session()
-    chosen = _int_or_none(request.args.get("batch"))
+    chosen = db_id(request.args.get("batch"))
     batch = db.get(PaperBatch, chosen) if chosen is not None else _current_batch(project)
     if batch is not None and batch.project_id != project.id:
         abort(404)
