@@ -16,6 +16,7 @@ run: install setup
 
 test: install
 	$(BIN)/ruff check feedback tests
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(INSTALLED) $(ASSETS)
@@ -41,6 +42,7 @@ setup: install
 
 lint: install
 	$(BIN)/ruff check feedback tests
+	$(BIN)/lint-imports
 
 benchmarks: install
 	$(BIN)/python -m pytest tests/benchmarks/bench_*.py -p no:cacheprovider -s $(PYTEST_ARGS)
