@@ -22,6 +22,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -33,6 +34,11 @@ LABEL_CHARS = 34  # wrap answer labels at this many characters
 TITLE_CHARS = 80
 DPI = 200
 _CM = 1 / 2.54
+
+
+#: Labels are respondents' and evaluators' words, never TeX: with mathtext on, "$10 and $20"
+#: loses its dollars ("10and20") and an unpaired "$" or "\\frac" raises and fails the report.
+PLAIN_TEXT = {"text.parse_math": False, "text.usetex": False}
 
 
 @dataclass(frozen=True)
@@ -61,9 +67,10 @@ def bar_chart_png(
 
     ``base`` ("Base: 189 answered") is added to the title; ``maximum`` is the scale's end (100
     for percentages, so charts in one report compare by eye; the largest count for counts)."""
-    figure = bar_chart_figure(title, base, bars, axis_label=axis_label, maximum=maximum)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None})
+    with rc_context(PLAIN_TEXT):
+        figure = bar_chart_figure(title, base, bars, axis_label=axis_label, maximum=maximum)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
 
 
@@ -76,6 +83,11 @@ def bar_chart_figure(
     maximum: float = 100.0,
 ) -> Figure:
     """The chart as a matplotlib figure (what :func:`bar_chart_png` draws; tests read it)."""
+    with rc_context(PLAIN_TEXT):
+        return _figure(title, base, bars, axis_label, maximum)
+
+
+def _figure(title: str, base: str, bars: Sequence[ChartBar], axis_label: str, maximum: float) -> Figure:
     labels = [wrap(bar.label, LABEL_CHARS) for bar in bars]
     heading = wrap(title, TITLE_CHARS) + "\n" + base
     # Each bar gets a slot as tall as its label needs, so a six-line label never runs into the

@@ -79,3 +79,19 @@ def test_charts_keep_the_table_order_wrap_every_label_and_state_the_base() -> No
     assert figure.get_figheight() > short.get_figheight()  # the long label gets room
     png = bar_chart_png("t", "Base: 55 answered", bars)
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_dollar_signs_and_backslashes_in_labels_are_plain_text() -> None:
+    """Answers are not TeX: "$10 and $20" keeps its dollars, and an unpaired "$" or "\\frac{"
+    (which mathtext refuses with a ValueError) draws instead of failing the whole report."""
+    bars = [
+        ChartBar("Between $10 and $20", 50.0, "50.0% (n = 1)"),
+        ChartBar("$\\frac{", 50.0, "50.0% (n = 1)"),
+    ]
+    figure = bar_chart_figure("What did it cost in $?", "Base: 2 answered", bars)
+    axes = figure.axes[0]
+    labels = [t.get_text() for t in axes.get_yticklabels()]
+    assert labels == ["Between $10 and $20", "$\\frac{"]
+    figure.canvas.draw()  # mathtext would parse here
+    assert all(not t.get_parse_math() for t in axes.get_yticklabels())
+    assert bar_chart_png("What did it cost in $?", "Base: 2 answered", bars).startswith(b"\x89PNG")
