@@ -1,17 +1,29 @@
-"""Staff accounts: users, their roles per project, password-reset tokens and identified access.
+"""Staff accounts: users, their roles per project, their signed-in sessions, password-reset
+tokens and identified access, with the few queries the sessions need.
 
-Roles are per project (viewer, evaluator, interviewer); ``is_admin`` is global. Reset tokens are
-stored only as a SHA-256 hash, so a copy of the database does not hand out working links.
-``session_version`` is part of the login session's id: raising it (on a password change or reset)
-signs out every other session of that user.
+Roles are per project (viewer, evaluator, interviewer); ``is_admin`` is global. Reset tokens and
+session tokens are stored only as SHA-256 hashes, so a copy of the database hands out neither
+working links nor working sessions.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    CursorResult,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    delete,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
 from .models import Project
@@ -29,6 +41,9 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(300))  # None: no password set yet
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # No longer read (sessions are StaffSession rows since migration 0003). Kept because dropping
+    # it makes SQLite rebuild ``users``, and that DROP TABLE cascades to project_roles under
+    # foreign_keys=ON; a migration can drop it in place once SQLite 3.35 is the oldest we support.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -50,8 +65,18 @@ class User(Base):
     def is_anonymous(self) -> bool:
         return False
 
+    if TYPE_CHECKING:  # not a column (the ORM would map a runtime annotation), so for mypy only
+        #: The token of the StaffSession this object was signed in or loaded with.
+        session_token: str | None
+
     def get_id(self) -> str:
-        return f"{self.id}.{self.session_version}"
+        """What Flask-Login keeps in the cookie: the token of this browser's StaffSession, never
+        the user's id, so that deleting the row on the server ends the session. Set by
+        :func:`feedback.services.accounts.start_session` and by the user loader."""
+        token = getattr(self, "session_token", None)
+        if not token:
+            raise RuntimeError("no session started for this user: use services.accounts.start_session")
+        return str(token)
 
 
 class ProjectRole(Base):
@@ -69,6 +94,26 @@ class ProjectRole(Base):
 
     user: Mapped[User] = relationship(back_populates="roles")
     project: Mapped[Project] = relationship()
+
+
+class StaffSession(Base):
+    """One signed-in browser. Flask-Login's cookie carries the token; the row is what makes it work.
+
+    Why a row per session rather than a counter on the user: signing out must end *this*
+    browser's session on the server (a copied cookie stops working) without signing the user out
+    of their other browsers, such as the phone an interviewer is part-way through a call on; a
+    counter can only end all of them at once. Password changes, deactivation and an admin's
+    "Sign out everywhere" delete all the user's rows. The cookie still expires after 12 hours
+    without use; ``created_at`` also bounds a session's whole life (``SESSION_MAX_AGE`` in
+    :mod:`feedback.services.accounts`), so rows of browsers that never signed out can be removed.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class PasswordReset(Base):
@@ -96,3 +141,39 @@ class IdentifiedAccess(Base):
     endpoint: Mapped[str] = mapped_column(String(200))
     detail: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def signed_in_user(session: Session, token_hash: str, *, started_after: datetime) -> User | None:
+    """The active user whose session has this token hash and began after ``started_after``."""
+    return session.scalar(
+        select(User)
+        .join(StaffSession, StaffSession.user_id == User.id)
+        .where(
+            StaffSession.token_hash == token_hash,
+            StaffSession.created_at > started_after,
+            User.active.is_(True),
+        )
+    )
+
+
+def delete_sessions(
+    session: Session,
+    *,
+    user_id: int | None = None,
+    token_hash: str | None = None,
+    started_before: datetime | None = None,
+) -> int:
+    """Delete the sessions matching every condition given (at least one); returns how many."""
+    conditions: list[ColumnElement[bool]] = []
+    if user_id is not None:
+        conditions.append(StaffSession.user_id == user_id)
+    if token_hash is not None:
+        conditions.append(StaffSession.token_hash == token_hash)
+    if started_before is not None:
+        conditions.append(StaffSession.created_at < started_before)
+    if not conditions:
+        raise ValueError("delete_sessions needs a condition: it never deletes every session")
+    result = session.execute(
+        delete(StaffSession).where(*conditions), execution_options={"synchronize_session": False}
+    )
+    return cast(CursorResult[Any], result).rowcount

@@ -1,4 +1,5 @@
-"""Staff accounts: creating users, passwords (argon2id), roles and single-use reset tokens.
+"""Staff accounts: creating users, passwords (argon2id), roles, single-use reset tokens, and the
+server-side sessions that signing in starts and signing out ends.
 
 Functions take a session and flush; the caller commits. Errors a person can cause (an e-mail in
 use, a weak password, an unknown project or role) raise :class:`AccountError` with a message that
@@ -17,12 +18,18 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..db import Project
-from ..db.accounts import ROLES, PasswordReset, ProjectRole, User
+from ..db import accounts as stored
+from ..db.accounts import ROLES, PasswordReset, ProjectRole, StaffSession, User
 from ..db.base import utcnow
+from . import audit
 
 MIN_PASSWORD_LENGTH = 12
 #: How long a reset (or first-password) link works: long enough to reach a new colleague by e-mail.
 RESET_LIFETIME = timedelta(hours=48)
+#: The longest a session lasts however busy it is. The cookie already ends it after 12 hours
+#: without use (``PERMANENT_SESSION_LIFETIME``), so a working day's session never meets this; it
+#: bounds how long a row of a browser that never signed out is kept.
+SESSION_MAX_AGE = timedelta(days=7)
 
 # argon2id with the library's defaults (RFC 9106's low-memory profile). Tests swap in a cheap one.
 _hasher = PasswordHasher()
@@ -117,9 +124,10 @@ def check_password(user: User, password: str) -> bool:
 
 
 def set_password(session: Session, user: User, password: str) -> None:
-    """Set a new password and sign out the user's other sessions (their id changes)."""
+    """Set a new password and end every session of the user (a browser that should carry on, the
+    one that changed it, starts a fresh one with :func:`start_session`)."""
     user.password_hash = _hash(password, user.email)
-    user.session_version += 1
+    end_all_sessions(session, user)
     session.flush()
 
 
@@ -132,8 +140,69 @@ def set_active(session: Session, user: User, active: bool, *, by: User | None = 
         raise AccountError("You cannot deactivate your own account; ask another administrator")
     if user.active != active:
         user.active = active
-        user.session_version += 1
+        end_all_sessions(session, user)
         session.flush()
+
+
+def start_session(session: Session, user: User) -> str:
+    """Start a server-side session for ``user`` and return its token (256 random bits; only the
+    hash is stored). The token is also left on ``user.session_token``, where Flask-Login's
+    ``login_user`` reads it through ``User.get_id``.
+
+    Sessions past :data:`SESSION_MAX_AGE` (anyone's: they can no longer be used) are removed here,
+    so the table holds only sessions that could still work."""
+    stored.delete_sessions(session, started_before=utcnow() - SESSION_MAX_AGE)
+    token = secrets.token_urlsafe(32)
+    session.add(StaffSession(user_id=user.id, token_hash=_digest(token)))
+    session.flush()
+    user.session_token = token
+    return token
+
+
+def user_for_session(session: Session, token: str) -> User | None:
+    """The active user whose live session has ``token``, or None: signed out, ended on the server,
+    too old, deactivated, or a cookie from before sessions were kept here ("<id>.<version>")."""
+    if not token or len(token) > 200:
+        return None
+    user = stored.signed_in_user(session, _digest(token), started_after=utcnow() - SESSION_MAX_AGE)
+    if user is not None:
+        user.session_token = token
+    return user
+
+
+def end_session(session: Session, token: str | None) -> None:
+    """End one session (signing out): its cookie, or any copy of it, no longer signs anyone in."""
+    if token:
+        stored.delete_sessions(session, token_hash=_digest(token))
+
+
+def end_all_sessions(session: Session, user: User) -> int:
+    """End every session ``user`` has, in every browser; returns how many there were."""
+    return stored.delete_sessions(session, user_id=user.id)
+
+
+def sign_out_everywhere(session: Session, user_id: int, *, by_id: int | None = None) -> int:
+    """An administrator (``by_id``) ends all of a user's sessions (a lost phone, a shared
+    computer left signed in), recorded in the audit trail with how many were ended. The user can
+    sign in again at once: to keep them out, deactivate them. Returns the number ended.
+
+    Raises :class:`AccountError` if there is no such user (deleted since the page was shown)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise AccountError("That user no longer exists")
+    by = session.get(User, by_id) if by_id is not None else None
+    ended = end_all_sessions(session, user)
+    audit.record(
+        session,
+        actor=audit.Actor(by.id, by.email) if by is not None else None,
+        action="sign_out_everywhere",
+        entity="user",
+        entity_id=user.id,
+        before=None,
+        after={"sessions_ended": ended},
+    )
+    session.flush()
+    return ended
 
 
 def grant_role(

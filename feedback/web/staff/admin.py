@@ -1,4 +1,5 @@
-"""Administrators: list and create users, grant and revoke project roles, make reset links.
+"""Administrators: list and create users, grant and revoke project roles, make reset links,
+deactivate a user and sign a user out everywhere.
 
 Every change is a POST with a CSRF token. A new user has no password: the admin makes a reset
 link and sends it to them, so no one else ever knows their password.
@@ -164,4 +165,18 @@ def admin_set_active(user_id: int) -> ResponseReturnValue:
         flash(str(exc), "error")
     else:
         flash(f"{user.email} can {'now' if active else 'no longer'} sign in.", "success")
+    return redirect(url_for("staff.admin_user", user_id=user.id))
+
+
+@bp.post("/admin/users/<id:user_id>/sign-out")
+@require_admin
+def admin_sign_out(user_id: int) -> ResponseReturnValue:
+    """End every session the user has (a lost phone, a computer left signed in); audited. They
+    can sign in again straight away: deactivating is what keeps someone out."""
+    user = _user_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("staff.admin_user", user_id=user.id))
+    with get_db().write() as session:
+        accounts.sign_out_everywhere(session, user.id, by_id=current_user.id)
+    flash(f"{user.email} has been signed out everywhere.", "success")
     return redirect(url_for("staff.admin_user", user_id=user.id))

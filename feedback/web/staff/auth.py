@@ -41,8 +41,10 @@ def _minutes(seconds: int) -> str:
 
 
 def _start_session(user: User) -> None:
-    # A fresh cookie on every sign-in: nothing from before (another user's flash messages, a
-    # planted value) carries over into the signed-in session.
+    """Put the session just started on the server (``user.session_token``) into the cookie.
+
+    A fresh cookie on every sign-in: nothing from before (another user's flash messages, a
+    planted value) carries over into the signed-in session."""
     session.clear()
     login_user(user)
     session.permanent = True
@@ -66,6 +68,8 @@ def login() -> ResponseReturnValue:
         else:
             with get_db().write() as db_session:
                 user = accounts.authenticate(db_session, form.email.data or "", form.password.data or "")
+                if user is not None:
+                    accounts.start_session(db_session, user)
             if user is None:
                 login_limit.fail(key)
                 log.info("failed sign-in for %s from %s", key[0], key[1])
@@ -81,6 +85,9 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     form = ActionForm()
     if form.validate_on_submit():
+        # Ended on the server first: a copy of this cookie must not outlive the sign-out.
+        with get_db().write() as db_session:
+            accounts.end_session(db_session, current_user.session_token)
         logout_user()
         session.clear()
         flash("You have signed out.", "success")
@@ -110,11 +117,12 @@ def change_password() -> ResponseReturnValue:
                 else:
                     try:
                         accounts.set_password(db_session, user, form.password.data or "")
+                        accounts.start_session(db_session, user)  # this browser carries on
                         changed = True
                     except accounts.AccountError as exc:
                         form.password.errors = [str(exc)]
             if changed:
-                _start_session(user)  # the user's id changed with the password: keep this session
+                _start_session(user)  # every session ended with the password: this one is new
                 flash(
                     "Your password has been changed. Other browsers signed in as you are signed out.",
                     "success",
@@ -143,6 +151,8 @@ def reset_password(token: str) -> ResponseReturnValue:
         try:
             with get_db().write() as db_session:
                 accounts.use_reset_token(db_session, token, form.password.data or "")
+                # Whoever was signed in on this browser is signed out below: on the server too.
+                accounts.end_session(db_session, getattr(current_user, "session_token", None))
         except accounts.AccountError as exc:
             form.password.errors = [str(exc)]
         else:

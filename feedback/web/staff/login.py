@@ -1,7 +1,9 @@
 """Flask-Login wiring: loading the signed-in user, and where anonymous visitors are sent.
 
-The session stores ``"<user id>.<session_version>"``; a password change raises the version, so
-sessions started before it stop loading and those browsers are signed out.
+The cookie stores the token of a server-side session (``User.get_id``, a ``StaffSession`` row),
+not the user's id. Every request looks the token up, so a session ended on the server (signing
+out, a password change, deactivation, an administrator's "Sign out everywhere") stops working at
+once in every copy of its cookie, and that browser is treated as anonymous.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from flask_login import LoginManager
 
 from ...db.accounts import User
 from ...db.app import get_session
+from ...services import accounts
 
 login_manager = LoginManager()
 login_manager.login_view = "staff.login"
@@ -24,14 +27,8 @@ login_manager.session_protection = "basic"
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    ident, _, version = user_id.partition(".")
-    if not ident.isdigit() or not version.isdigit():
-        return None
-    user = get_session().get(User, int(ident))
-    if user is None or not user.active or user.session_version != int(version):
-        return None
-    return user
+def _load_user(token: str) -> User | None:
+    return accounts.user_for_session(get_session(), token)
 
 
 def safe_next(target: str | None) -> str | None:
