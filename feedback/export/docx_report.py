@@ -51,6 +51,8 @@ TABLE_NOTE_STYLE = "Table Note"
 TABLE_TEXT_STYLE = "Table Text"
 #: A table with at most this many rows is kept on one page with its caption.
 KEEP_TOGETHER_ROWS = 25
+KEEP_TOGETHER_CHARS = 2500  # about half a page of table text
+SPLIT_ROW_CHARS = 400  # a row with a longer cell may break across pages
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 RowKind = Literal["body", "group", "total"]
@@ -233,10 +235,14 @@ def _write_table(document: DocumentObject, block: Table) -> None:
     _repeat_header(header._tr)
     for index, (cell, text) in enumerate(zip(header.cells, block.header, strict=True)):
         _fill(cell.paragraphs[0], text, style, bold=True, right=index in block.numeric)
-    keep = len(block.rows) <= KEEP_TOGETHER_ROWS
+    # Kept on one page when it fits on one: few rows and not much text (a methodology table's
+    # notes can run to a page); a row splits across pages only when it is long itself.
+    text = sum(len(cell) for row in block.rows for cell in row.cells)
+    keep = len(block.rows) <= KEEP_TOGETHER_ROWS and text <= KEEP_TOGETHER_CHARS
     for row in block.rows:
         line = table.add_row()
-        _no_split(line._tr)
+        if max((len(cell) for cell in row.cells), default=0) <= SPLIT_ROW_CHARS:
+            _no_split(line._tr)
         cells = line.cells
         if row.kind == "group":
             merged = cells[0].merge(cells[-1]) if columns > 1 else cells[0]
@@ -315,4 +321,9 @@ def _write_image(document: DocumentObject, block: Image) -> None:
         doc_pr[0].set("descr", clean(block.description))
         doc_pr[0].set("title", clean(block.caption or block.description)[:250])
     if block.caption:
-        document.add_paragraph(clean(block.caption), style="Caption")
+        # The caption follows its picture: the picture keeps with it, and the caption itself must
+        # not keep with the next block as the Caption style does for table captions (which
+        # precede their tables), or Word pushes it to the top of the next page, alone.
+        paragraph.paragraph_format.keep_with_next = True
+        caption = document.add_paragraph(clean(block.caption), style="Caption")
+        caption.paragraph_format.keep_with_next = False

@@ -95,3 +95,29 @@ def test_dollar_signs_and_backslashes_in_labels_are_plain_text() -> None:
     figure.canvas.draw()  # mathtext would parse here
     assert all(not t.get_parse_math() for t in axes.get_yticklabels())
     assert bar_chart_png("What did it cost in $?", "Base: 2 answered", bars).startswith(b"\x89PNG")
+
+
+def test_a_chart_keeps_with_its_caption_and_the_caption_does_not_run_ahead(tmp_path: Path) -> None:
+    """A chart's caption comes after it: the picture keeps with the caption, and the caption
+    does not keep with what follows (else Word and LibreOffice push it alone onto the next page)."""
+    png = bar_chart_png("Q", "Base: 1 answered", [ChartBar("Yes", 100.0, "100.0% (n = 1)")])
+    target = tmp_path / "r.docx"
+    chart = Image(png, "Bar chart of Q", caption="Chart for Table 4.1. Base: 1 answered.")
+    write_docx(target, [chart, Paragraph("Next")])
+    paragraphs = Document(str(target)).paragraphs
+    picture = next(p for p in paragraphs if p._p.xpath(".//wp:docPr"))
+    caption = next(p for p in paragraphs if p.text.startswith("Chart for Table 4.1"))
+    assert picture.paragraph_format.keep_with_next is True
+    assert caption.style.name == "Caption" and caption.paragraph_format.keep_with_next is False
+
+
+def test_a_row_with_a_page_of_notes_may_break_across_pages(tmp_path: Path) -> None:
+    """PiRR's methodology notes run to a page: that row may split (else a whole page is left
+    blank before it) and the table is no longer held together; short rows still never split."""
+    rows = (Row(("Survey", "x " * 800)), Row(("Event", "ok")))
+    table = Table("Table 2.1: Methods", ("Instrument", "Notes"), rows)
+    target = tmp_path / "r.docx"
+    write_docx(target, [table, Paragraph("After")])
+    written = Document(str(target)).tables[0].rows
+    assert not written[1]._tr.xpath("./w:trPr/w:cantSplit") and written[2]._tr.xpath("./w:trPr/w:cantSplit")
+    assert not written[2].cells[0].paragraphs[0].paragraph_format.keep_with_next
