@@ -237,8 +237,13 @@ def _write_table(document: DocumentObject, block: Table) -> None:
         _fill(cell.paragraphs[0], text, style, bold=True, right=index in block.numeric)
     # Kept on one page when it fits on one: few rows and not much text (a methodology table's
     # notes can run to a page); a row splits across pages only when it is long itself.
-    text = sum(len(cell) for row in block.rows for cell in row.cells)
-    keep = len(block.rows) <= KEEP_TOGETHER_ROWS and text <= KEEP_TOGETHER_CHARS
+    characters = sum(len(cell) for row in block.rows for cell in row.cells)
+    longest = max((len(cell) for row in block.rows for cell in row.cells), default=0)
+    keep = (
+        len(block.rows) <= KEEP_TOGETHER_ROWS
+        and characters <= KEEP_TOGETHER_CHARS
+        and longest <= SPLIT_ROW_CHARS  # a row that may split must not drag the table to a new page
+    )
     for row in block.rows:
         line = table.add_row()
         if max((len(cell) for cell in row.cells), default=0) <= SPLIT_ROW_CHARS:

@@ -236,7 +236,7 @@ def frequency_table_block(caption: str, table: FrequencyTable, themes: bool = Fa
         notes.insert(0, small_base_text(table.base))
         header: tuple[str, ...] = ("Answer", "n")
         totals = Row((BASE_LABEL, str(table.base)), "total")
-        widths = COUNT_WIDTHS
+        widths: tuple[float, ...] = COUNT_WIDTHS
         numeric: tuple[int, ...] = (1,)
     else:
         header = ("Answer", "n", "%", "95% interval")
@@ -317,7 +317,8 @@ def profile_table_block(caption: str, profile: ProfileTable) -> Table:
                         )
                     )
                 )
-        rows.append(Row((BASE_LABEL, str(table.base), "100%" if table.base else DASH, ""), "total"))
+        whole = "100%" if table.base and not table.small_base_warning else DASH  # as its rows: no %
+        rows.append(Row((BASE_LABEL, str(table.base), whole, ""), "total"))
         if table.small_base_warning:
             notes.append(f"{section.heading}: {small_base_text(table.base)}")
         outside = [f"{table.missing} shown but not answered"] if table.missing else []

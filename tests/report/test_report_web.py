@@ -119,3 +119,18 @@ def test_the_status_page_refreshes_and_shows_progress_while_running(
     assert "/report/download" not in html
     early = evaluator.get(f"{PAGE}/download?job={job.id}")  # too early: back to the status page
     assert early.status_code == 302 and f"job={job.id}" in early.headers["Location"]
+
+
+def test_a_second_press_while_a_report_is_building_follows_the_first(
+    pilot: Database, client: FlaskClient, app: Flask
+) -> None:
+    """One build at a time per project: pressing again (or a second evaluator) does not start
+    another five seconds of work, it shows the build already running."""
+    evaluator = signed_in(client, "evaluator@example.org")
+    with app.test_request_context():
+        where = report_jobs.folder()
+    job_id = export_jobs.new_job_id()
+    running = report_jobs.ReportJob(id=job_id, project_id=1, user_id=1, project_slug="pilot")
+    export_jobs.save(where, running)  # type: ignore[arg-type]
+    assert _start(evaluator).endswith(f"job={running.id}")
+    assert len(report_jobs.recent(where, 1)) == 1

@@ -137,14 +137,17 @@ def report(project: Project) -> ResponseReturnValue:
     where = folder()
     if request.method == "POST":
         export_jobs.clean_up(where)
-        job = ReportJob(
+        running = [job for job in recent(where, project.id) if job.state == "running" and not job.stale]
+        if running:  # one build at a time per project: a second press follows the first
+            return redirect(url_for("staff.report", slug=project.slug, job=running[0].id))
+        started = ReportJob(
             id=export_jobs.new_job_id(),
             project_id=project.id,
             user_id=current_user.id,
             project_slug=project.slug,
         )
-        start(current_app._get_current_object(), where, job)  # type: ignore[attr-defined]
-        return redirect(url_for("staff.report", slug=project.slug, job=job.id))
+        start(current_app._get_current_object(), where, started)  # type: ignore[attr-defined]
+        return redirect(url_for("staff.report", slug=project.slug, job=started.id))
     job = None
     job_id = request.args.get("job", "")
     if job_id:
