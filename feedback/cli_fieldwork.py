@@ -93,8 +93,10 @@ def contacts_import(
         sys.exit(1)
     except SampleError as exc:
         _fail(f"sample: {exc}; nothing was imported")
-    for problem in report.skipped:
+    for problem in report.skipped_summary():  # the first 20 and how many, not one line per row
         click.echo(f"skipped {problem}", err=True)
+    for warning in report.warnings:  # encodings guessed, control characters removed
+        click.echo(f"warning: {file}: {warning}", err=True)
     click.echo(f"contacts: {report.created} new, {report.updated} updated, {len(report.skipped)} skipped")
     if report.attendance_added:
         click.echo(f"register: {report.attendance_added} added to activity {activity_id}")

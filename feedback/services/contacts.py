@@ -7,25 +7,27 @@ contact attribute (``region``, ``org_type``...) for rates by subgroup and repres
 
 Importing is all-or-nothing: the whole file is checked first, and any bad row stops the import
 with its row number and reason (``skip_invalid=True`` imports the good rows and reports the
-others). Re-importing a list updates the contacts it already knows. Nothing is committed here:
-the caller owns the transaction.
+others; a message lists the first 20 bad rows and how many there are). Reading the file, with
+its limits, encodings and control characters, is :mod:`.contact_files`. Re-importing a list
+updates the contacts it already knows. Nothing is committed here: the caller owns the transaction.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..db import Case, Contact, ContactAttribute, Instrument
 from ..db.sampling import AttendanceEntry
+from .contact_files import ContactImportError as ContactImportError  # re-exported: callers catch it here
+from .contact_files import Deadline, read_table, summarise
 
 #: Columns kept on the contact itself; every other column is an attribute.
 CONTACT_COLUMNS = frozenset({"email", "id", "name", "organisation"})
@@ -33,15 +35,6 @@ _ALIASES = {"e-mail": "email", "email_address": "email", "organization": "organi
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _MAX_VALUE = 500
 _CHUNK = 500
-
-
-class ContactImportError(ValueError):
-    """The file cannot be imported; ``problems`` lists every reason, each naming its row."""
-
-    def __init__(self, source: str, problems: Sequence[str]):
-        self.source = source
-        self.problems = list(problems)
-        super().__init__(f"{source}: " + "; ".join(self.problems))
 
 
 @dataclass(frozen=True)
@@ -64,6 +57,13 @@ class ImportReport:
     attendance_added: int = 0
     skipped: list[str] = field(default_factory=list)
     contact_ids: list[int] = field(default_factory=list)
+    #: What reading the file changed or could not be sure of (encoding, control characters).
+    warnings: list[str] = field(default_factory=list)
+    cleaned: int = 0  # values from which control characters were removed
+
+    def skipped_summary(self) -> list[str]:
+        """The skipped rows as a message lists them: all of them, or a count and the first few."""
+        return summarise(self.skipped)
 
 
 def normalise_header(name: object) -> str:
@@ -71,49 +71,13 @@ def normalise_header(name: object) -> str:
     return _ALIASES.get(text, text)
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # an id typed as 1042 in Excel arrives as 1042.0
-    return str(value).strip()
-
-
-def read_table(path: Path) -> list[list[str]]:
-    """The file's rows as text (header first). Fails with a message naming the file."""
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many types for a damaged file
-            raise ContactImportError(str(path), [f"not a readable .xlsx workbook ({exc})"]) from exc
-        try:
-            sheet = workbook.worksheets[0]
-            return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        finally:
-            workbook.close()
-    if suffix == ".csv":
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")  # strips the BOM Excel writes
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
-        try:
-            dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text, newline=""), dialect)]
-    raise ContactImportError(
-        str(path), [f"expected a .xlsx or .csv file, found '{path.suffix or 'no suffix'}'"]
-    )
-
-
-def parse_rows(source: str, table: list[list[str]]) -> tuple[list[ContactRow], list[str]]:
+def parse_rows(
+    source: str, table: list[list[str]], deadline: Deadline | None = None
+) -> tuple[list[ContactRow], list[str]]:
     """Check every row; return the good rows and one message per bad row.
 
-    A file-level problem (no header, no ``email``/``id`` column, repeated column) raises at once.
+    A file-level problem (no header, no ``email``/``id`` column, repeated column) raises at once,
+    and so does running past ``deadline``.
     """
     if not table or not any(table[0]):
         raise ContactImportError(source, ["row 1: expected a header row, found an empty row"])
@@ -133,6 +97,8 @@ def parse_rows(source: str, table: list[list[str]]) -> tuple[list[ContactRow], l
     problems: list[str] = []
     first_seen: dict[str, int] = {}
     for number, cells in enumerate(table[1:], start=2):
+        if deadline is not None:
+            deadline.check(number)
         values = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headers) if h}
         if not any(values.values()):
             continue
@@ -196,7 +162,8 @@ def upsert_contacts(session: Session, project_id: int, rows: Sequence[ContactRow
     new_identities = {r.identity for r in new}
     old = [r for r in rows if r.identity not in new_identities]
     if old:
-        table = Contact.__table__  # Core executemany: the ORM's bulk UPDATE wants primary keys by name
+        # Core executemany: the ORM's bulk UPDATE wants primary keys by name
+        table = cast(Table, Contact.__table__)
         session.execute(
             update(table)
             .where(table.c.id == bindparam("cid"))
@@ -269,22 +236,29 @@ def import_contacts(
     skip_invalid: bool = False,
     create_case: bool = True,
     activity_id: int | None = None,
+    name: str | None = None,
 ) -> ImportReport:
     """Import a contact list into the instrument's project (and, unless sampling, its sample).
 
     ``activity_id`` also records everyone on the list as attending that activity (an attendance
-    register). Raises :class:`ContactImportError` with every bad row, and writes nothing, unless
-    ``skip_invalid`` is set.
+    register). ``name`` is what messages call the file (an upload's own name, so a message never
+    shows the server's temporary path); the path by default. Raises :class:`ContactImportError`
+    with the bad rows (the first :data:`~.contact_files.MAX_LISTED` and how many there are), and
+    writes nothing, unless ``skip_invalid`` is set; a file past a limit (size, compression, rows,
+    columns, time: see :mod:`.contact_files`) is refused either way.
     """
     project_id = project_id_of(instrument)
-    rows, problems = parse_rows(str(path), read_table(path))
+    source = name or str(path)
+    deadline = Deadline(source)
+    table = read_table(path, source, deadline)
+    rows, problems = parse_rows(source, table.rows, deadline)
     clashes = _clashes(session, project_id, rows)
     if clashes:
         problems = [*problems, *clashes.values()]
         rows = [r for r in rows if r.row not in clashes]
     if problems and not skip_invalid:
-        raise ContactImportError(str(path), [*problems, "nothing was imported"])
-    report = ImportReport(skipped=problems)
+        raise ContactImportError(source, [*summarise(problems), "nothing was imported"])
+    report = ImportReport(skipped=problems, warnings=table.warnings, cleaned=table.cleaned)
     if not rows:
         return report
     ids, created = upsert_contacts(session, project_id, rows)

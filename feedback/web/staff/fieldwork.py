@@ -29,14 +29,13 @@ from ...db import Case, Contact, ContactAttribute, Instrument, Project
 from ...db.app import get_db, get_session
 from ...db.sampling import Invitation, InvitationWave, SampleDraw
 from ...services import invitations as inv
+from ...services.contact_files import MAX_LISTED
 from ...services.contacts import ContactImportError, import_contacts
 from ...services.sampling import SampleError, describe_sample, draw_sample
 from ..ids import whole_number
 from .access import require_project_role
 from .blueprint import bp
 from .fieldwork_forms import ImportContactsForm, SampleForm, WaveForm
-
-MAX_LISTED_SKIPS = 20
 
 
 def project_instruments(project: Project) -> list[Instrument]:
@@ -137,9 +136,9 @@ def fieldwork(project: Project) -> ResponseReturnValue:
 
 
 def _skipped_text(skipped: list[str]) -> str:
-    shown = "; ".join(skipped[:MAX_LISTED_SKIPS])
-    more = f"; and {len(skipped) - MAX_LISTED_SKIPS} more" if len(skipped) > MAX_LISTED_SKIPS else ""
-    return f"Skipped {len(skipped)} invalid row(s): {shown}{more}."
+    shown = "; ".join(skipped[:MAX_LISTED])
+    more = f"; and {len(skipped) - MAX_LISTED:,} more" if len(skipped) > MAX_LISTED else ""
+    return f"Skipped {len(skipped):,} invalid row(s): {shown}{more}."
 
 
 @bp.post("/projects/<slug>/fieldwork/import")
@@ -156,7 +155,9 @@ def fieldwork_import(project: Project) -> ResponseReturnValue:
     assert instrument is not None  # the choices are this project's instruments
     upload = form.contacts_file.data
     filename = Path(upload.filename or "upload").name
-    with tempfile.TemporaryDirectory() as folder:
+    # Saved under a name of ours (the user's may be anything); messages use the user's name
+    # (``name=``), so no message shows the server's temporary path.
+    with tempfile.TemporaryDirectory(prefix="feedback-contacts-") as folder:
         path = Path(folder) / f"contacts{Path(filename).suffix.lower()}"
         upload.save(path)
         try:
@@ -169,6 +170,7 @@ def fieldwork_import(project: Project) -> ResponseReturnValue:
                     target,
                     skip_invalid=form.skip_invalid.data,
                     create_case=not form.list_only.data,
+                    name=filename,
                 )
         except ContactImportError as exc:
             return render_fieldwork(
@@ -180,6 +182,8 @@ def fieldwork_import(project: Project) -> ResponseReturnValue:
         f"{cases} for {instrument.title}.",
         "success",
     )
+    for warning in report.warnings:  # encoding guesses and removed control characters: worth a look
+        flash(f"{filename}: {warning}.", "warning")
     if report.skipped:
         flash(_skipped_text(report.skipped), "error")
     return redirect(url_for("staff.fieldwork", slug=project.slug))

@@ -23,6 +23,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ...domain.rates import DISPOSITIONS
+from ...services.contact_files import MAX_COLUMNS, MAX_CONTACT_ROWS
 
 DISPOSITION_LABELS = {
     "I": "I – complete",
@@ -42,7 +43,8 @@ class ImportContactsForm(FlaskForm):
         "Instrument whose sample this list is", validators=[DataRequired("Choose an instrument")]
     )
     contacts_file = FileField(
-        "Contact list (.xlsx or .csv with a header row; an 'email' or 'id' column identifies each contact)",
+        "Contact list (.xlsx or .csv with a header row; an 'email' or 'id' column identifies each contact; "
+        f"at most {MAX_CONTACT_ROWS:,} contacts and {MAX_COLUMNS} columns a file)",
         validators=[
             FileRequired("Choose a .xlsx or .csv file to upload"),
             FileAllowed(["xlsx", "csv"], "The file must be a .xlsx workbook or a .csv file"),
