@@ -17,6 +17,7 @@ run: install setup
 test: install
 	$(BIN)/ruff check feedback tests
 	$(BIN)/lint-imports
+	$(BIN)/mypy feedback
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(INSTALLED) $(ASSETS)
@@ -43,6 +44,7 @@ setup: install
 lint: install
 	$(BIN)/ruff check feedback tests
 	$(BIN)/lint-imports
+	$(BIN)/mypy feedback
 
 benchmarks: install
 	$(BIN)/python -m pytest tests/benchmarks/bench_*.py -p no:cacheprovider -s $(PYTEST_ARGS)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 from flask import Flask, current_app
@@ -46,7 +48,10 @@ def _date(value: str | None, option: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def filter_options(command: click.Command) -> click.Command:
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+
+def filter_options(command: _Command) -> _Command:
     """The options every analysis command shares, turned into a ``scope`` argument."""
     options = [
         click.option(
@@ -279,7 +284,7 @@ def export_command(
         )
 
 
-def _authorise_identified(instruments: list, email: str) -> None:  # type: ignore[type-arg]
+def _authorise_identified(instruments: Sequence[Instrument], email: str) -> None:
     """Check and log (in its own committed transaction, before any file is written)."""
     from .services.identified import NotAllowed, authorise_identified_export, user_for_identified_export
 
@@ -316,8 +321,8 @@ def responses_import(file: Path, slug: str, skip_invalid: bool) -> None:
     except ImportProblem as problem:
         _fail(f"{problem}\nnothing was imported")
         return
-    for problem in result.skipped:
-        click.echo(f"skipped: {problem}", err=True)
+    for skipped in result.skipped:
+        click.echo(f"skipped: {skipped}", err=True)
     click.echo(f"imported {result.imported} response(s) into {slug}; skipped {len(result.skipped)}")
 
 

@@ -124,7 +124,10 @@ def backup_sqlite(engine: Engine, output: Path, *, overwrite: bool = False) -> B
         raw = engine.raw_connection()
         copy = sqlite3.connect(temporary, isolation_level=None)
         try:
-            raw.driver_connection.backup(copy)  # type: ignore[union-attr]  # pages=-1: one step
+            driver = raw.driver_connection
+            if driver is None:  # only a closed pooled connection has none
+                raise BackupError("the database connection was closed before the backup")
+            driver.backup(copy)  # pages=-1: one step
             copy.execute("PRAGMA journal_mode=DELETE")
             info = _describe(copy, temporary)
         except BackupError as exc:

@@ -4,8 +4,9 @@ way on SQLite and PostgreSQL (and batch migrations on SQLite can find them again
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData
+from sqlalchemy import BigInteger, CursorResult, DateTime, Integer, MetaData, Result, Table
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -46,3 +47,24 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table a mapped class is declared on, typed as the ``Table`` it is.
+
+    ``Model.__table__`` is typed ``FromClause`` (a class may be mapped to any selectable), which
+    Core ``insert``/``update``/``delete`` do not accept; every model here maps one table."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table
+
+
+def rows_matched(result: Result[*tuple[Any, ...]]) -> int:
+    """How many rows an UPDATE or DELETE run through ``Session.execute`` matched.
+
+    Such a statement returns a ``CursorResult`` (which has ``rowcount``), but the session's
+    ``execute`` is typed as returning any ``Result``."""
+    if not isinstance(result, CursorResult):
+        raise TypeError("rows_matched() needs the result of an UPDATE or DELETE")
+    return result.rowcount

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, Select, String, Text, UniqueConstraint, distinct, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -53,7 +52,9 @@ class AnswerTheme(Base):
 # --- read queries (a fixed number per page, never one per answer) -------------------------------
 
 
-def text_answer_rows(instrument_id: int, question_name: str, scope: ResponseFilter) -> Select[Any]:
+def text_answer_rows(
+    instrument_id: int, question_name: str, scope: ResponseFilter
+) -> Select[int, int | None, str]:
     """Every non-empty answer to one text question in scope: (response id, contact id, text),
     oldest response first. Paginate it (``paginate(..., scalars=False)``)."""
     return (
@@ -80,7 +81,8 @@ def answer_codes(
         .order_by(Answer.response_id, Answer.id)
     )
     for response_id, name, code in rows:
-        out.setdefault(response_id, {}).setdefault(name, []).append(code)
+        if code is not None:  # the WHERE already drops them; this tells the type checker
+            out.setdefault(response_id, {}).setdefault(name, []).append(code)
     return out
 
 

@@ -42,7 +42,7 @@ class LatestActivity:
 def visible_projects(session: Session, user: User) -> list[tuple[Project, str | None]]:
     """Projects the user can open, with their role there (None for an admin without a role)."""
     if user.is_admin:
-        stmt: Select[tuple[Project, str | None]] = (
+        stmt: Select[Project, str | None] = (
             select(Project, ProjectRole.role)
             .outerjoin(ProjectRole, (ProjectRole.project_id == Project.id) & (ProjectRole.user_id == user.id))
             .order_by(Project.name, Project.id)
@@ -123,7 +123,7 @@ def latest_activities(session: Session, project_ids: list[int]) -> dict[int, Lat
     return {pid: LatestActivity(pid, title, starts_on, region) for pid, title, starts_on, region in rows}
 
 
-def activities_query(project_id: int) -> Select[tuple[Activity]]:
+def activities_query(project_id: int) -> Select[Activity]:
     """A project's activities, newest first, for :func:`feedback.web.paginate.paginate`."""
     return (
         select(Activity)

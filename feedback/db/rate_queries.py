@@ -111,7 +111,7 @@ def disposition_expression(
     returned = func.coalesce(facts.c.returned, 0) > 0
     complete = facts.c.complete == 1
     above = facts.c.above == 1
-    staff_set = Case.disposition.is_not(None)
+    staff_set: ColumnElement[bool] = Case.disposition.is_not(None)
     if as_of is not None:
         staff_set = and_(staff_set, or_(Case.disposition_set_at.is_(None), Case.disposition_set_at < as_of))
     return case(
@@ -137,7 +137,9 @@ def disposition_expression(
     )
 
 
-def dispositions_subquery(as_of: datetime | None = None, *extra: ColumnElement[object]) -> Select[tuple]:
+def dispositions_subquery(
+    as_of: datetime | None = None, *extra: ColumnElement[Any]
+) -> Select[*tuple[Any, ...]]:
     """One row per case: ids, the instrument's project and the derived disposition.
 
     Callers add WHERE clauses and wrap it in a subquery before grouping (PostgreSQL wants a
@@ -165,7 +167,9 @@ def _empty() -> dict[str, int]:
     return dict.fromkeys(DISPOSITIONS, 0)
 
 
-def _grouped(session: Session, base: Select[tuple], *keys: str) -> dict[tuple[object, ...], dict[str, int]]:
+def _grouped(
+    session: Session, base: Select[*tuple[Any, ...]], *keys: str
+) -> dict[tuple[object, ...], dict[str, int]]:
     rows = base.subquery("d")
     group = [rows.c[k] for k in keys]
     query = select(*group, rows.c.disposition, func.count()).group_by(*group, rows.c.disposition)

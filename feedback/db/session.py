@@ -138,8 +138,8 @@ def make_engine(settings: Settings, url: str | None = None) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         in_memory = not database or database == ":memory:" or "mode=memory" in str(parsed.query)
-        if not in_memory:
-            Path(database).parent.mkdir(parents=True, exist_ok=True)  # type: ignore[arg-type]
+        if database and not in_memory:
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000})
         _sqlite_events(engine, settings, in_memory)
         if not in_memory:
@@ -265,7 +265,9 @@ class Database:
             return
         connection = self.engine.raw_connection()
         try:
-            connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            driver = connection.driver_connection
+            if driver is not None:  # None only once the pooled connection is closed
+                driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         except sqlite3.Error as exc:  # the next one catches up; nothing is lost by skipping one
             log.warning("SQLite checkpoint skipped: %s", exc)
         finally:

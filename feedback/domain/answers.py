@@ -54,8 +54,9 @@ def _empty(raw: object) -> bool:
     return False
 
 
-def expression_value(value: AnswerValue | None) -> object:
-    """How an answer looks to a rule: dates as ISO text, the rest as they are."""
+def expression_value(value: object) -> object:
+    """How an answer (or a raw value in a rule's scope) looks to a rule: dates as ISO text, the
+    rest as they are."""
     if isinstance(value, date):
         return value.isoformat()
     return value
@@ -68,7 +69,7 @@ def allowed_choices(
     choices = instrument.choices_for(question)
     if not question.choice_filter:
         return choices
-    scope = {k: expression_value(v) for k, v in values.items()}  # type: ignore[arg-type]
+    scope = {k: expression_value(v) for k, v in values.items()}
     kept = []
     for choice in choices:
         try:
@@ -176,12 +177,12 @@ def check_answers(
         result.shown.add(name)
         if question.type == "calculate":
             try:
-                value = to_string(evaluate(question.calculation, scope))
+                computed = to_string(evaluate(question.calculation, scope))
             except ExpressionError:
-                value = ""
-            if value not in ("", "NaN"):
-                result.values[name] = value
-                scope[name] = value
+                computed = ""
+            if computed not in ("", "NaN"):
+                result.values[name] = computed
+                scope[name] = computed
             continue
         if not question.is_input:
             continue

@@ -130,7 +130,7 @@ class Question:
         return self.type
 
     def text_in(self, column: str, language: str | None) -> str:
-        default = getattr(self, column)
+        default: str = getattr(self, column)  # column is one of the text fields: label, hint, ...
         if not language:
             return default
         for col, lang, text in self.translations:
@@ -163,7 +163,7 @@ class Group:
                 yield item
 
     def text_in(self, column: str, language: str | None) -> str:
-        default = getattr(self, column)
+        default: str = getattr(self, column)  # column is one of the text fields: label, hint, ...
         for col, lang, text in self.translations:
             if col == column and lang == language:
                 return text

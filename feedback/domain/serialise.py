@@ -34,6 +34,12 @@ def _tuples(value: Any) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(x) for x in value or ())
 
 
+def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
+    """Stored (key, value) pairs (choice translations and extra columns, settings), as the
+    dataclasses type them; JSON gives them back as two-item lists."""
+    return tuple((key, text) for key, text in value or ())
+
+
 def _item_from_dict(data: dict[str, Any]) -> Item:
     data = dict(data)
     kind = data.pop("kind")
@@ -82,7 +88,7 @@ def from_dict(data: dict[str, Any]) -> Instrument:
         items=tuple(_item_from_dict(i) for i in data["items"]),
         choice_lists={
             name: tuple(
-                Choice(c["name"], c["label"], _tuples(c.get("translations")), _tuples(c.get("extra")))
+                Choice(c["name"], c["label"], _pairs(c.get("translations")), _pairs(c.get("extra")))
                 for c in choices
             )
             for name, choices in data.get("choice_lists", {}).items()
@@ -90,7 +96,7 @@ def from_dict(data: dict[str, Any]) -> Instrument:
         description=data.get("description", ""),
         default_language=data.get("default_language", ""),
         languages=tuple(data.get("languages", ())),
-        settings=_tuples(data.get("settings")),
+        settings=_pairs(data.get("settings")),
     )
 
 

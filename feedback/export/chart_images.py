@@ -21,11 +21,13 @@ import io
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+from matplotlib.typing import RcKeyType
 
 BAR_COLOUR = "#1d70b8"  # GOV.UK blue: 5:1 against white
 TEXT_COLOUR = "#0b0c0c"
@@ -38,7 +40,7 @@ _CM = 1 / 2.54
 
 #: Labels are respondents' and evaluators' words, never TeX: with mathtext on, "$10 and $20"
 #: loses its dollars ("10and20") and an unpaired "$" or "\\frac" raises and fails the report.
-PLAIN_TEXT = {"text.parse_math": False, "text.usetex": False}
+PLAIN_TEXT: dict[RcKeyType, Any] = {"text.parse_math": False, "text.usetex": False}
 
 
 @dataclass(frozen=True)

@@ -299,7 +299,7 @@ def write_sav(path: Path, dataset: Dataset) -> StatReport:
     variables, split = _split_long_texts(dataset.variables)
     names = unique_names([v.name for v in variables], [SPSS_NAME_BYTES] * len(variables), SPSS_RESERVED)
     columns: dict[str, Any] = {}
-    labels: dict[str, str] = {}
+    labels: dict[str, str | None] = {}  # pyreadstat's type: None leaves a column unlabelled
     value_labels: dict[str, dict[int | float, str]] = {}
     missing: dict[str, list[Any]] = {}
     formats: dict[str, str] = {}
@@ -317,7 +317,7 @@ def write_sav(path: Path, dataset: Dataset) -> StatReport:
         columns[name] = pd.Series(_spss_numbers(variable, codes), dtype="float64")
         formats[name] = _spss_format(variable)
         measures[name] = "nominal" if variable.kind in ("code", "flag") else "scale"
-        wanted: dict[int | float, str] = dict(variable.value_labels)
+        wanted: dict[int | float, str] = {code: label for code, label in variable.value_labels.items()}
         if variable.user_missing:
             missing[name] = [codes[NOT_SHOWN], codes[NOT_ANSWERED]]
             wanted.update({codes[m]: label for m, label in MISSING_LABELS.items()})
@@ -371,7 +371,7 @@ def write_dta(path: Path, dataset: Dataset) -> StatReport:
     limits = [STATA_NAME_CHARS - counter if has else STATA_NAME_CHARS for has in labelled]
     names = unique_names([v.name for v in variables], limits, STATA_RESERVED)
     columns: dict[str, Any] = {}
-    labels: dict[str, str] = {}
+    labels: dict[str, str | None] = {}  # pyreadstat's type: None leaves a column unlabelled
     value_labels: dict[str, dict[Any, str]] = {}
     missing: dict[str, list[str]] = {}
     formats: dict[str, str] = {}

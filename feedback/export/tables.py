@@ -24,7 +24,7 @@ import hmac
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
@@ -170,7 +170,7 @@ def response_rows(
             row[slot.column : slot.column + len(cells)] = cells
         return row
 
-    def start(response: tuple) -> None:  # type: ignore[type-arg]
+    def start(response: tuple[Any, ...]) -> None:
         nonlocal row, ticked
         row = [None] * width
         row[:META] = [
@@ -215,7 +215,7 @@ def response_rows(
         if kind == MULTI:
             ticked.setdefault(slot.column, []).append(code or value or "")
         elif kind == ONE:
-            row[slot.column] = slot.labels.get(code, code) if labels else code
+            row[slot.column] = slot.labels.get(code, code) if labels and code is not None else code
         elif kind == TEXT:
             row[slot.column] = value
         else:

@@ -106,7 +106,7 @@ class _SheetWriter:
         return value[: MAX_CELL - len(note)] + note
 
     def header(self, headers: Sequence[str], title: bool = False) -> list[Any]:
-        cells = []
+        cells: list[Any] = []
         for name in headers:
             cell = self.text_cell(clean(str(name))[:MAX_CELL])
             if title:
@@ -148,7 +148,7 @@ class _SheetWriter:
 
         A plain row only gets cell objects where they are needed (percentages, wrapped text,
         and the other cells of a row that wraps, aligned to its first line)."""
-        role = values.role if values.__class__ is Row else None  # type: ignore[attr-defined]
+        role = values.role if values.__class__ is Row else None
         out = self.row(values, row)
         height = ROW_PT
         wrapped: set[int] = set()
@@ -156,10 +156,10 @@ class _SheetWriter:
             plain = value.value if isinstance(value, Cell) else value
             if plain.__class__ is str:
                 width = self._width(column, role)
-                if role in _SPANNING or (self.wrap and len(plain) > width):  # type: ignore[arg-type]
+                if role in _SPANNING or (self.wrap and len(plain) > width):
                     wrapped.add(column)
                     size = 1.25 if role == "title" else 1.0
-                    height = max(height, lines(plain, width / size) * ROW_PT * size)  # type: ignore[arg-type]
+                    height = max(height, lines(plain, width / size) * ROW_PT * size)
         numeric = self.numeric
         aside = {c for c, v in enumerate(out) if c in numeric and v.__class__ is str}  # "not known"
         if role is None and height == ROW_PT and not self.percent and not aside:

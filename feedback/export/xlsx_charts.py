@@ -119,7 +119,8 @@ def bar_chart(ws: Any, spec: ChartSpec, width_cm: float) -> BarChart:
             layoutTarget="inner", xMode="edge", yMode="edge", x=share, y=0.15, w=0.93 - share, h=0.72
         )
     )
-    chart.anchor = _anchor(spec)
+    # openpyxl takes an anchor object as well as a cell name here; its stubs say str only
+    chart.anchor = _anchor(spec)  # type: ignore[assignment]
     return chart
 
 

@@ -108,7 +108,7 @@ def column_widths(sheet: Sheet, head: Sequence[Sequence[object]]) -> list[float]
         for i, name in enumerate(sheet.headers):
             widths[i] = min(len(str(name)), HEADER_WIDTH) * 1.1  # bold
     for row in head:
-        if row.__class__ is Row and row.role not in _MEASURED_ROLES:  # type: ignore[attr-defined]
+        if row.__class__ is Row and row.role not in _MEASURED_ROLES:
             continue
         if widest > 1 and sum(1 for v in row if v not in (None, "")) < 2:
             continue  # a lone cell is a heading or a note, wrapped across the table

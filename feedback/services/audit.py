@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session
 from ..db import Answer, Case, Instrument, InstrumentVersion, Question, Response
 from ..db.accounts import ProjectRole, User
 from ..db.audit import AuditEntry
+from ..db.base import table_of
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ def record_changes(
         }
         for entity_id, (before, after) in changes.items()
     ]
-    session.connection().execute(insert(AuditEntry.__table__), rows)
+    session.connection().execute(insert(table_of(AuditEntry)), rows)
     return len(rows)
 
 
@@ -291,7 +292,7 @@ def _audit_flush(session: Session, _context: Any) -> None:
         return
     rows = _entries(session, who)
     if rows:
-        session.connection().execute(insert(AuditEntry.__table__), rows)
+        session.connection().execute(insert(table_of(AuditEntry)), rows)
 
 
 # --------------------------------------------------------------------------- answers

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import ColumnElement, delete, func, insert, select
 from sqlalchemy.orm import Session, aliased
 
 from ..db import Answer, Instrument, Question, Response
@@ -63,7 +63,7 @@ def codebook(session: Session, instrument: Instrument, question_name: str | None
 
     With ``question_name`` None: only the instrument-wide themes.
     """
-    scope = Theme.question_name.is_(None)
+    scope: ColumnElement[bool] = Theme.question_name.is_(None)
     if question_name is not None:
         scope = scope | (Theme.question_name == question_name)
     return list(
@@ -314,9 +314,9 @@ def profile_questions(
     """The respondent profile shown beside each free-text answer: the single-choice questions of
     the first page that has any (who the respondent is: organisation type, area...)."""
     singles = [info for info in infos.values() if info.type == "select_one"]
-    numbered = [pages.get(info.name) for info in singles if pages.get(info.name) is not None]
+    numbered = [page for info in singles if (page := pages.get(info.name)) is not None]
     if numbered:
-        first = min(numbered)  # type: ignore[type-var]
+        first = min(numbered)
         singles = [info for info in singles if pages.get(info.name) == first]
     return singles[:limit]
 

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from ..db import Answer, Case, Contact, Instrument, InstrumentVersion, Question, Response
 from ..db.audit import AuditEntry
-from ..db.base import utcnow
+from ..db.base import rows_matched, utcnow
 from ..db.sampling import CallAttempt, DispositionChange, Invitation
 from ..domain.serialise import personal_data_names
 from .audit import record
@@ -86,12 +86,14 @@ def _erase_case_reasons(session: Session, case_ids: list[int]) -> int:
     had one. Core statements for the case, so the automatic audit does not copy the old text."""
     if not case_ids:
         return 0
-    changed = session.execute(
-        update(Case)
-        .where(Case.id.in_(case_ids), Case.disposition_reason != "")
-        .values(disposition_reason=ERASED),
-        execution_options={"synchronize_session": False},
-    ).rowcount
+    changed = rows_matched(
+        session.execute(
+            update(Case)
+            .where(Case.id.in_(case_ids), Case.disposition_reason != "")
+            .values(disposition_reason=ERASED),
+            execution_options={"synchronize_session": False},
+        )
+    )
     session.execute(
         update(DispositionChange).where(DispositionChange.case_id.in_(case_ids)).values(reason=ERASED),
         execution_options={"synchronize_session": False},
@@ -141,12 +143,12 @@ def _erase_personal_answers(session: Session, contact: Contact) -> int:
     blanked = 0
     for response_id, names in found.items():
         questions = select(Question.id).where(Question.name.in_(names)).scalar_subquery()
-        blanked += session.execute(
+        blank = (
             update(Answer)
             .where(Answer.response_id == response_id, Answer.question_id.in_(questions), Answer.value != "")
-            .values(value="", code=None, number=None),
-            execution_options={"synchronize_session": False},
-        ).rowcount
+            .values(value="", code=None, number=None)
+        )
+        blanked += rows_matched(session.execute(blank, execution_options={"synchronize_session": False}))
         trail = select(AuditEntry).where(
             AuditEntry.entity_type == "response", AuditEntry.entity_id == response_id
         )
@@ -174,14 +176,18 @@ def erase_contact(session: Session, contact: Contact) -> list[str]:
     reasons = _erase_case_reasons(
         session, list(session.scalars(select(Case.id).where(Case.contact_id == contact.id)))
     )
-    notes = session.execute(
-        update(CallAttempt).where(CallAttempt.case_id.in_(cases), CallAttempt.note != "").values(note=""),
-        execution_options={"synchronize_session": False},
-    ).rowcount
-    errors = session.execute(
-        update(Invitation).where(Invitation.case_id.in_(cases), Invitation.error != "").values(error=""),
-        execution_options={"synchronize_session": False},
-    ).rowcount
+    notes = rows_matched(
+        session.execute(
+            update(CallAttempt).where(CallAttempt.case_id.in_(cases), CallAttempt.note != "").values(note=""),
+            execution_options={"synchronize_session": False},
+        )
+    )
+    errors = rows_matched(
+        session.execute(
+            update(Invitation).where(Invitation.case_id.in_(cases), Invitation.error != "").values(error=""),
+            execution_options={"synchronize_session": False},
+        )
+    )
     record(
         session,
         action="erase",

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from ..db import Case, Instrument, InstrumentVersion, Response
 from ..db.accounts import ProjectRole, User
-from ..db.base import utcnow
+from ..db.base import rows_matched, utcnow
 from ..db.interviews import INTERVIEW_MODES, CaseAssignment, InterviewRecord, case_states, unfinished
 from ..domain.answers import CheckedAnswers, applicable_inputs, check_answers
 from ..domain.instrument import Instrument as InstrumentModel
@@ -267,7 +267,7 @@ def _claim(session: Session, interview: Interview, seen: int, user: User) -> Con
         .execution_options(synchronize_session=False)
     )
     session.refresh(interview.record)
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_matched(claimed) != 1:
         return _conflict(interview.record)
     return None
 

@@ -56,12 +56,12 @@ def _responded(complete_only: bool) -> Any:
     return exists().where(condition)
 
 
-def non_responders_query(instrument_id: int) -> Select[tuple[Case]]:
+def non_responders_query(instrument_id: int) -> Select[Case]:
     """The SELECT behind :func:`non_responders`, ordered, for pages that paginate it."""
     return select(Case).where(_open_cases(instrument_id), ~_responded(False)).order_by(Case.id)
 
 
-def partial_responders_query(instrument_id: int) -> Select[tuple[Case]]:
+def partial_responders_query(instrument_id: int) -> Select[Case]:
     """The SELECT behind :func:`partial_responders`, ordered, for pages that paginate it."""
     return (
         select(Case).where(_open_cases(instrument_id), _responded(False), ~_responded(True)).order_by(Case.id)
@@ -205,12 +205,12 @@ def write_workbook(
     exactly as imported.
     """
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell import Cell, WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
 
-    def cell(value: object) -> WriteOnlyCell:
+    def cell(value: object) -> Cell:
         text = "" if value is None else str(value)
         c = WriteOnlyCell(sheet)
         if text == "":

@@ -32,6 +32,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..db.base import table_of
 from ..db.submissions import PageSubmission
 
 #: What our pages generate (``secrets.token_urlsafe(32)``: 43 characters); anything else was typed.
@@ -82,7 +83,7 @@ def previous(
     return Conflict()
 
 
-_INSERT = insert(PageSubmission.__table__)
+_INSERT = insert(table_of(PageSubmission))
 
 
 def record(session: Session, key: str, response_id: int, page: int, digest: str, location: str) -> None:

@@ -87,7 +87,7 @@ def rates_by_event(session: Session, instrument: Instrument) -> list[tuple[q.Eve
     """
     by_activity = q.counts_by_activity(session, instrument.id)
     if by_activity:
-        titles = dict(session.execute(select(Activity.id, Activity.title)).all())
+        titles: dict[int | None, str] = dict(session.execute(select(Activity.id, Activity.title)).all())
         return [
             (
                 q.EventCounts(

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..db import Activity, Case, Instrument, InstrumentVersion, Response
-from ..db.base import utcnow
+from ..db.base import table_of, utcnow
 from ..domain import serialise
 from ..domain.answers import (
     CheckedAnswers,
@@ -238,7 +238,7 @@ _ATTEMPT = (
     )
 )
 _ATTEMPT_FOR_UPDATE = _ATTEMPT.with_for_update(of=Response)
-_responses = Response.__table__
+_responses = table_of(Response)
 _UPDATE_COUNTS = (
     update(_responses)
     .where(_responses.c.id == bindparam("rid"))

@@ -60,6 +60,17 @@ class ImportProblem(ValueError):
         super().__init__(f"{where}: {reason}")
 
 
+@dataclass(frozen=True)
+class RowMeta:
+    """The columns of an imported row that describe the response rather than answer questions."""
+
+    status: str
+    mode: str
+    activity_id: int | None
+    submitted_at: datetime | None
+    email: str
+
+
 @dataclass
 class ImportResult:
     imported: int = 0
@@ -77,7 +88,9 @@ def open_rows(path: Path) -> Iterator[tuple[list[str], Iterator[tuple[int, list[
             sheet = book["Responses"] if "Responses" in book.sheetnames else book.worksheets[0]
             rows = sheet.iter_rows(values_only=True)
             headers = [str(h).strip() if h is not None else "" for h in next(rows, ())]
-            numbered = ((n, list(v)) for n, v in enumerate(rows, 2) if any(x not in (None, "") for x in v))
+            numbered: Iterator[tuple[int, list[object]]] = (
+                (n, list(v)) for n, v in enumerate(rows, 2) if any(x not in (None, "") for x in v)
+            )
             yield headers, numbered
         finally:
             book.close()
@@ -182,7 +195,7 @@ class _RowReader:
                 out[question.name] = raw if isinstance(raw, str) else text
         return out
 
-    def meta(self, row: int, values: list[object]) -> dict[str, object]:
+    def meta(self, row: int, values: list[object]) -> RowMeta:
         status = _text(self.cell(values, "status")).strip().lower() or "complete"
         if status not in ("complete", "partial"):
             raise self.problem(row, "status", f"expected complete or partial, found '{status}'")
@@ -208,13 +221,7 @@ class _RowReader:
         email = _text(self.cell(values, "email")).strip().lower()
         if email and "@" not in email:
             raise self.problem(row, "email", f"expected an e-mail address, found '{email}'")
-        return {
-            "status": status,
-            "mode": mode,
-            "activity_id": activity_id,
-            "submitted_at": submitted_at,
-            "email": email,
-        }
+        return RowMeta(status, mode, activity_id, submitted_at, email)
 
 
     def activity(self, row: int, values: list[object]) -> int | None:
@@ -294,11 +301,11 @@ def _import_rows(
                 meta = reader.meta(number, values)
                 answers = reader.answers(number, values)
                 contact_id = case_id = None
-                if meta["email"]:
+                if meta.email:
                     try:
                         contact_id, case_id = _contact_case(
-                            session, instrument.project_id, instrument.id, meta["email"]
-                        )  # type: ignore[arg-type]
+                            session, instrument.project_id, instrument.id, meta.email
+                        )
                     except ValueError as exc:
                         raise reader.problem(number, "email", str(exc)) from None
                 try:
@@ -306,10 +313,10 @@ def _import_rows(
                         session,
                         instrument,
                         answers,
-                        status=meta["status"],
-                        mode=meta["mode"],  # type: ignore[arg-type]
-                        activity_id=meta["activity_id"],
-                        submitted_at=meta["submitted_at"],  # type: ignore[arg-type]
+                        status=meta.status,
+                        mode=meta.mode,
+                        activity_id=meta.activity_id,
+                        submitted_at=meta.submitted_at,
                         contact_id=contact_id,
                         case_id=case_id,
                         model=model,

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, bindparam, delete, insert, null, sele
 from sqlalchemy.orm import Session
 
 from ..db import Answer, Instrument, InstrumentVersion, Question, Response, SkippedQuestion
-from ..db.base import utcnow
+from ..db.base import table_of, utcnow
 from ..domain.answers import AnswerValue, CheckedAnswers, applicable_inputs, check_answers, storable
 from ..domain.instrument import Instrument as InstrumentModel
 from . import audit
@@ -121,7 +121,7 @@ class Stored:
     skipped: frozenset[int]
 
 
-_answers, _skips = Answer.__table__, SkippedQuestion.__table__
+_answers, _skips = table_of(Answer), table_of(SkippedQuestion)
 # Built once with bind parameters: building a statement per call cost more than running it.
 _STORED = union_all(
     select(_answers.c.id, _answers.c.question_id, _answers.c.value, _answers.c.code, _answers.c.number)

@@ -39,6 +39,7 @@ from ..export.statfiles import (
     NOT_ANSWERED,
     NOT_SHOWN,
     Dataset,
+    Kind,
     Missing,
     StatReport,
     Variable,
@@ -51,7 +52,7 @@ from .exports import ExportResult, _model, _temporary
 STAT_FORMATS: tuple[str, ...] = ("sav", "dta")
 WRITERS: dict[str, Callable[[Path, Dataset], StatReport]] = {"sav": write_sav, "dta": write_dta}
 FLAG_LABELS = {0: "Not ticked", 1: "Ticked"}
-_KIND = {INTEGER: "integer", DECIMAL: "decimal", DATE: "date"}
+_KIND: dict[int, Kind] = {INTEGER: "integer", DECIMAL: "decimal", DATE: "date"}
 
 
 def not_shown(
@@ -134,19 +135,20 @@ def _question_variables(
         coded = _coded(model, question, values)
         return [Variable(coded.name, coded.label, "code", _filled(coded.values, why), coded.value_labels)]
     kind = _KIND.get(slot.kind, "text")
-    return [Variable(question.name, question.label, kind, _filled(values, why))]  # type: ignore[arg-type]
+    return [Variable(question.name, question.label, kind, _filled(values, why))]
 
 
 def _meta(header: str, values: Sequence[object]) -> Variable:
     """A column of the response (id, status, mode, event, submitted_at, respondent): no missing codes."""
     present = [v for v in values if v is not None]
+    kind: Kind
     if header == "submitted_at" or (present and all(isinstance(v, datetime) for v in present)):
         kind = "datetime"
     elif header == "response_id" or (present and all(type(v) is int for v in present)):
         kind = "integer"
     else:
         kind = "text"
-    return Variable(header, META_NOTES.get(header, header), kind, values, user_missing=False)  # type: ignore[arg-type]
+    return Variable(header, META_NOTES.get(header, header), kind, values, user_missing=False)
 
 
 def stat_dataset(
@@ -169,7 +171,10 @@ def stat_dataset(
     first = min((slot.column for slot in layout.slots.values()), default=len(layout.headers))
     variables = [_meta(header, columns[i]) for i, header in enumerate(layout.headers[:first])]
     for question in questions:
-        why = [NOT_SHOWN if question.name in hidden.get(rid, ()) else NOT_ANSWERED for rid in ids]  # type: ignore[arg-type]
+        why = [
+            NOT_SHOWN if isinstance(rid, int) and question.name in hidden.get(rid, ()) else NOT_ANSWERED
+            for rid in ids  # response ids: always int
+        ]
         variables.extend(_question_variables(model, question, layout, columns, why))
     written = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
     notes = [

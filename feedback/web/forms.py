@@ -17,11 +17,11 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from flask_babel import gettext as _
 from wtforms import Field, RadioField, SelectMultipleField, StringField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; its stubs are 3.2
 from wtforms.form import BaseForm
 from wtforms.utils import unset_value
 
@@ -82,7 +82,18 @@ def _unbound(question: Question, choices: list[SelectChoice]) -> Any:
     return StringField()
 
 
-def page_form_class(model: Instrument, page: Page, language: str | None = None) -> type[BaseForm]:
+class PageForm(BaseForm):
+    """One page's form, built from posted data or from stored answers. Each page has its own
+    subclass whose ``page_fields`` are the unbound fields of the page's input questions."""
+
+    page_fields: ClassVar[list[tuple[str, Any]]] = []
+
+    def __init__(self, formdata: Any = None, data: Mapping[str, Any] | None = None) -> None:
+        super().__init__(self.page_fields)
+        self.process(formdata, data=dict(data or {}))
+
+
+def page_form_class(model: Instrument, page: Page, language: str | None = None) -> type[PageForm]:
     """A form class for one page: a field per input question, every option of its list.
 
     Made once per instrument version, page and language and kept on the model (unbound fields
@@ -91,25 +102,23 @@ def page_form_class(model: Instrument, page: Page, language: str | None = None) 
     # instrument page numbered 0 like the first page.
     key = ("page_form_class", tuple(q.name for q in page.questions() if q.is_input), language)
     found = model.memo.get(key)
-    if found is None:
+    if not (isinstance(found, type) and issubclass(found, PageForm)):  # not made yet
         found = model.memo[key] = _page_form_class(model, page, language)
-    return found  # type: ignore[return-value]
+    return found
 
 
-def _page_form_class(model: Instrument, page: Page, language: str | None) -> type[BaseForm]:
+def _page_form_class(model: Instrument, page: Page, language: str | None) -> type[PageForm]:
     fields = []
     for question in page.questions():
         if question.is_input:
             choices = [SelectChoice(c.name, c.label_in(language)) for c in model.choices_for(question)]
             fields.append((question.name, _unbound(question, choices)))
 
-    class PageForm(BaseForm):
-        def __init__(self, formdata: Any = None, data: Mapping[str, Any] | None = None):
-            super().__init__(fields)
-            self.process(formdata, data=dict(data or {}))
+    class OnePage(PageForm):
+        page_fields = fields
 
-    PageForm.__name__ = f"PageForm_{page.index + 1}"
-    return PageForm
+    OnePage.__name__ = f"PageForm_{page.index + 1}"
+    return OnePage
 
 
 def raw_answers(form: BaseForm) -> dict[str, str | list[str]]:
@@ -285,7 +294,7 @@ def _view(ctx: PageContext, question: Question, form: BaseForm, attributes: dict
         view.items = [
             {"value": c.name, "text": c.label_in(language), "checked": c.name in picked} for c in choices
         ]
-    elif view.kind == "date":
+    elif view.kind == "date" and isinstance(bound, DatePartsField):
         view.parts = dict(bound.parts)
     else:
         view.value = "" if bound.data is None else str(bound.data)

@@ -56,7 +56,12 @@ def page_arg(name: str = "page") -> int:
 
 
 def paginate(
-    session: Session, stmt: Select[Any], page: int, per_page: int = PER_PAGE, *, scalars: bool = True
+    session: Session,
+    stmt: Select[*tuple[Any, ...]],
+    page: int,
+    per_page: int = PER_PAGE,
+    *,
+    scalars: bool = True,
 ) -> Page:
     """Run ``stmt`` for one page. ``stmt`` must have an ORDER BY, or pages may overlap."""
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0

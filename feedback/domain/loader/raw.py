@@ -13,6 +13,11 @@ from dataclasses import dataclass, field
 
 from .errors import Problem
 
+#: Rows a sheet (or YAML section) may hold, in either format: well above any real instrument, low
+#: enough that reading, checking and reporting on every row stays within a request.
+MAX_SURVEY_ROWS = 20_000
+MAX_CHOICE_ROWS = 100_000
+
 SURVEY_COLUMNS = (
     "type",
     "name",

@@ -31,15 +31,22 @@ from pyxform.errors import PyXFormError
 from pyxform.xls2json_backends import get_excel_column_headers, get_excel_rows, is_empty
 
 from .errors import InstrumentError, Problem
-from .raw import SURVEY_COLUMNS, TRANSLATABLE, RawDefinition, Row, cell_text, normalise_column
+from .raw import (
+    MAX_CHOICE_ROWS,
+    MAX_SURVEY_ROWS,
+    SURVEY_COLUMNS,
+    TRANSLATABLE,
+    RawDefinition,
+    Row,
+    cell_text,
+    normalise_column,
+)
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 MAX_RATIO = 100  # for members larger than LARGE_MEMBER; small XML parts compress very well
 LARGE_MEMBER = 1024 * 1024
 MAX_MEMBERS = 2000
-MAX_SURVEY_ROWS = 20_000
-MAX_CHOICE_ROWS = 100_000
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")

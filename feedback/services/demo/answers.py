@@ -111,7 +111,7 @@ def draw_answers(
         if value is None:
             continue
         values[q.name] = value
-        scope[q.name] = expression_value(tuple(value) if isinstance(value, list) else value)  # type: ignore[arg-type]
+        scope[q.name] = expression_value(tuple(value) if isinstance(value, list) else value)
     return values
 
 
@@ -130,7 +130,7 @@ def _allowed(q: QuestionModel, value: object, scope: Mapping[str, object]) -> bo
         return True
     current = tuple(value) if isinstance(value, list) else value
     try:
-        return is_true(q.constraint, scope, current=expression_value(current))  # type: ignore[arg-type]
+        return is_true(q.constraint, scope, current=expression_value(current))
     except ExpressionError:
         return True
 

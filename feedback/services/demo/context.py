@@ -28,15 +28,21 @@ from .answers import Form, draw_answers, email_local, moment
 class Entry:
     """One case of an interviewer-style instrument, with the response to record (if any)."""
 
-    plan: dict[str, object] | None
+    plan: Mapping[str, object] | None
     mode: str = "telephone"
     when: datetime | None = None
-    person: dict[str, object] | None = None
+    person: Mapping[str, object] | None = None
     contact_id: int | None = None
     activity_id: int | None = None
     disposition: str | None = None
     reason: str = ""
     minutes: int = 40
+
+
+def _attributes(person: Mapping[str, object]) -> Mapping[str, object]:
+    """A demo person's contact attributes (key -> value), empty when they have none."""
+    given = person.get("attributes")
+    return given if isinstance(given, Mapping) else {}
 
 
 class Demo:
@@ -88,8 +94,8 @@ class Demo:
         attributes = [
             {"contact_id": cid, "key": key, "value": value}
             for cid, p in zip(ids, people, strict=True)
-            for key, value in dict(p.get("attributes") or {}).items()
-        ]  # type: ignore[call-overload]
+            for key, value in _attributes(p).items()
+        ]
         if attributes:
             self.session.execute(insert(ContactAttribute), attributes)
         self.contacts += len(ids)
@@ -158,7 +164,7 @@ class Demo:
         attributes: Sequence[Mapping[str, str]] | None = None,
     ) -> list[dict[str, object]]:
         """Invented people, one per organisation, with example.org addresses."""
-        result = []
+        result: list[dict[str, object]] = []
         for i, organisation in enumerate(organisations, start=1):
             first, last = rng.choice(tables.FIRST_NAMES), rng.choice(tables.LAST_NAMES)
             result.append(
@@ -186,10 +192,9 @@ class Demo:
         if form is None:
             return
         rng = self.rng(slug)
-        new = [e for e in entries if e.person is not None and e.contact_id is None]
-        for entry, cid in zip(
-            new, self.insert_contacts(self.projects[project], [e.person for e in new]), strict=True
-        ):  # type: ignore[misc]
+        new = [(e, e.person) for e in entries if e.person is not None and e.contact_id is None]
+        ids = self.insert_contacts(self.projects[project], [person for _entry, person in new])
+        for (entry, _person), cid in zip(new, ids, strict=True):
             entry.contact_id = cid
         set_at = datetime.combine(window[1], time(17), UTC)
         case_ids = self.insert_cases(

@@ -107,7 +107,7 @@ def _statutory(demo: Demo, rng: random.Random) -> None:
 def _project_team(demo: Demo) -> None:
     """One group interview covering the 2 team members: one response, one case."""
     when = datetime(2006, 12, 12, 10, 30, tzinfo=UTC)
-    team = {
+    team: dict[str, object] = {
         "external_id": "stepup-team-001",
         "name": "Step Up project team (2 members)",
         "email": None,

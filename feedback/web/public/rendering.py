@@ -107,10 +107,9 @@ def render_start(
 
 
 def _title(model: InstrumentModel, language: str | None) -> str:
+    """The form's title in ``language`` (a ``form_title::<language>`` setting), else its title."""
     if language:
-        for column, lang, text in model.settings:
-            if column == f"form_title::{lang}":
-                return text
+        return dict(model.settings).get(f"form_title::{language}", model.title)
     return model.title
 
 
@@ -216,13 +215,18 @@ def display_value(model: InstrumentModel, name: str, value: object, language: st
     question = model.question(name)
     if question.is_select:
         labels = {c.name: c.label_in(language) for c in model.choices_for(question)}
-        codes = value if isinstance(value, tuple) else (str(value),)
+        codes: tuple[str, ...] = value if isinstance(value, tuple) else (str(value),)
         return Markup("<br>").join(labels.get(code, code) for code in codes)
     if isinstance(value, date):
         return escape(format_date(value, "d MMMM yyyy"))
     if isinstance(value, float) and value.is_integer():
         return escape(str(int(value)))
     return Markup("<br>").join(str(value).split("\n"))  # join escapes every line
+
+
+#: ``?return=check`` on a page link: ``return`` is a Python keyword, so it goes in as ``**``
+#: (values typed ``Any``: url_for's own keyword arguments, like ``_external``, are not strings).
+_BACK_TO_CHECK: dict[str, Any] = {"return": "check"}
 
 
 def render_check(
@@ -242,7 +246,7 @@ def render_check(
     sections = []
     error_list = []
     for page in visible_pages(model, checked):
-        page_url = url_for(".page", slug=slug, token=token, number=page.index + 1, **{"return": "check"})
+        page_url = url_for(".page", slug=slug, token=token, number=page.index + 1, **_BACK_TO_CHECK)
         rows = []
         for question in page.questions():
             if not question.is_input or question.name not in checked.shown:

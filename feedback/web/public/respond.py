@@ -151,6 +151,8 @@ def _conflict_notice() -> str:
 
 def _next_location(attempt: respond.Attempt, current: Page, checked: CheckedAnswers, action: str) -> str:
     slug, token = attempt.instrument.slug, attempt.response.resume_token
+    if token is None:  # cannot happen: a respondent's attempt is found by its resume token
+        abort(404)
     if action == "save":
         return url_for(".saved", slug=slug, token=token)
     if request.form.get("_return") == "check":
@@ -337,8 +339,10 @@ def session_expired(_exc: CSRFError) -> ViewResult:
             return render_event_start(
                 args["code"], notice=_("Your session timed out. Please press the button again."), status=400
             )
-    except (respond.FormNotFound, respond.FormClosed, respond.AlreadyCompleted) as exc:
-        return {respond.FormClosed: closed, respond.AlreadyCompleted: already_completed}.get(
-            type(exc), not_found
-        )(exc)  # type: ignore[operator]
+    except respond.FormClosed as exc:
+        return closed(exc)
+    except respond.AlreadyCompleted as exc:
+        return already_completed(exc)
+    except respond.FormNotFound as exc:
+        return not_found(exc)
     return message(_("Your session timed out"), [_("Go back and try again.")], status=400)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from flask import Blueprint, render_template
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
@@ -12,6 +14,13 @@ from ...db.migrate import schema_problem
 from ...services.access import invitation_only_ids
 
 bp = Blueprint("public", __name__)
+
+
+class ListedProject(TypedDict):
+    """A project on the start page with its open instruments (title, slug and kind of each)."""
+
+    name: str
+    instruments: list[dict[str, str]]
 
 
 @bp.get("/")
@@ -27,13 +36,13 @@ def index() -> str:
     # Surveys of a contact list are answered through personal links: listing them would invite
     # answers from outside the sample.
     private = invitation_only_ids(session, [row[2] for row in rows])
-    projects: dict[str, dict[str, object]] = {}
+    projects: dict[str, ListedProject] = {}
     for project_name, project_slug, instrument in rows:
         if instrument.id in private:
             continue
         title, slug, kind = instrument.title, instrument.slug, instrument.kind
         entry = projects.setdefault(project_slug, {"name": project_name, "instruments": []})
-        entry["instruments"].append({"title": title, "slug": slug, "kind": kind})  # type: ignore[union-attr]
+        entry["instruments"].append({"title": title, "slug": slug, "kind": kind})
     return render_template("public/index.html", programmes=programmes, projects=projects)
 
 

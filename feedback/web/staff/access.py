@@ -101,7 +101,9 @@ def require_project_role(min_role: str = "member", *, identify: bool = False) ->
 
                 return login_manager.unauthorized()
             project = get_session().scalar(select(Project).where(Project.slug == slug))
-            access = access_to(current_user, project) if project is not None else None
+            if project is None:
+                abort(404)
+            access = access_to(current_user, project)
             if access is None or not access.can(min_role) or (identify and not access.can_identify):
                 abort(404)
             g.access = access

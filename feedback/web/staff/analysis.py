@@ -24,6 +24,7 @@ from ...db import Activity, Contact, ContactAttribute, Instrument, Project
 from ...db.app import get_session
 from ...db.summary_queries import STATUSES, ResponseFilter
 from ...domain.charts import BarChart, bar_chart
+from ...domain.crosstab import PercentBase
 from ...domain.instrument import MODES
 from ...domain.summary import CrossTab, FrequencyTable
 from ...services.coding import theme_tables
@@ -184,19 +185,17 @@ def _crosstab(
 ) -> tuple[CrossTab | None, str | None]:
     row = request.args.get("row", "")
     column = request.args.get("column", "")
-    percent = request.args.get("percent", "column")
+    percent: PercentBase = "row" if request.args.get("percent") == "row" else "column"
     if not row or not column:
         return None, None
-    if percent not in ("row", "column"):
-        percent = "column"
     try:
         if column.startswith(ATTRIBUTE_PREFIX):
             key = column[len(ATTRIBUTE_PREFIX) :]
             if key not in attributes:
                 return None, f"No contact attribute called '{key}' in this project"
-            table = attribute_crosstab(session, instrument.slug, row, key, percent, scope)  # type: ignore[arg-type]
+            table = attribute_crosstab(session, instrument.slug, row, key, percent, scope)
         else:
-            table = question_crosstab(session, instrument.slug, row, column, percent, scope)  # type: ignore[arg-type]
+            table = question_crosstab(session, instrument.slug, row, column, percent, scope)
     except UnknownQuestion as problem:
         return None, f"{problem}: choose questions from the lists"
     return table, None

@@ -190,7 +190,7 @@ def delete_response_page(project: Project) -> ResponseReturnValue:
         data={"response": db_id(request.args.get("id"), big=True)} if request.method == "GET" else None
     )
     problem = ""
-    if form.validate_on_submit():
+    if form.validate_on_submit() and form.response.data is not None:  # not None: InputRequired
         with get_db().write() as session:
             found = find_response(session, project.id, form.response.data)
             if found is None:

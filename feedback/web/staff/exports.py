@@ -12,6 +12,7 @@ download, and is neither listed nor downloadable for anyone else in the project.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypedDict
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
@@ -45,6 +46,17 @@ MIMETYPES = {
 }
 
 
+class ExportChoice(TypedDict):
+    """What the export form asked for (the page shows it again with any errors)."""
+
+    instrument: str
+    values: str
+    format: str
+    status: list[str]
+    identified: bool
+    wave: str
+
+
 def _folder() -> Path:
     return export_jobs.jobs_folder(current_app.config["FEEDBACK_SETTINGS"].exports_path)
 
@@ -56,7 +68,7 @@ def exports(project: Project) -> ResponseReturnValue:
     instruments = project_instruments(get_session(), project)
     slugs = {i.slug for i in instruments}
     form = request.form if request.method == "POST" else request.args
-    chosen = {
+    chosen: ExportChoice = {
         "instrument": form.get("instrument", ""),
         "values": form.get("values", "labels"),
         "format": form.get("format", "xlsx"),
@@ -92,7 +104,7 @@ def exports(project: Project) -> ResponseReturnValue:
         if not errors:
             folder = _folder()
             export_jobs.clean_up(folder)
-            job = export_jobs.ExportJob(
+            started = export_jobs.ExportJob(
                 id=export_jobs.new_job_id(),
                 project_id=project.id,
                 user_id=current_user.id,
@@ -107,11 +119,11 @@ def exports(project: Project) -> ResponseReturnValue:
             export_jobs.start(
                 current_app._get_current_object(),  # type: ignore[attr-defined]
                 folder,
-                job,
+                started,
                 ResponseFilter(statuses=tuple(statuses), wave=wave),
                 settings.secret_key,
             )
-            return redirect(url_for("staff.exports", slug=project.slug, job=job.id))
+            return redirect(url_for("staff.exports", slug=project.slug, job=started.id))
     job = None
     job_id = request.args.get("job", "")
     if job_id:

@@ -23,7 +23,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, select
-from wtforms import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; its stubs are 3.2
 
 from ...db import Case, Contact, ContactAttribute, Instrument, Project
 from ...db.app import get_db, get_session

@@ -15,11 +15,11 @@ from wtforms import (
     DateField,
     HiddenField,
     IntegerField,
-    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; its stubs are 3.2
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ...domain.rates import DISPOSITIONS

@@ -14,7 +14,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import RadioField, SelectChoice, StringField
+from wtforms import RadioField, StringField
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; its stubs are 3.2
 from wtforms.validators import DataRequired, Length
 
 from ...db import Instrument, Project
