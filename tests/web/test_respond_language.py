@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from flask.testing import FlaskClient
 from respond_support import start, text
 
@@ -60,3 +61,19 @@ def test_welsh_pages_use_the_catalogue_and_the_instruments_welsh_labels(
 
 def test_instrument_without_welsh_offers_no_switch(client: FlaskClient, loaded_forms) -> None:
     assert 'hreflang="cy"' not in text(client.get("/f/crisp-web-survey"))
+
+
+@pytest.mark.parametrize("key", ["form_title::Welsh (cy)", "form_title::cy"])
+def test_a_translated_form_title_is_used_and_never_breaks_the_page(
+    client: FlaskClient, db: Database, key: str
+) -> None:
+    """A ``form_title`` in the second language (a setting beside the others) titles the Welsh
+    pages; with it the start page once raised a ValueError (settings are pairs, not triples)."""
+    english_title = "  form_title: Bilingual form\n"
+    titled = BILINGUAL.replace(english_title, f"{english_title}  {key}: Ffurflen ddwyieithog\n")
+    with db.write() as session:
+        save_instrument(session, load_raw(read_yaml(Path("bilingual.yaml"), titled)))
+    english = client.get("/f/bilingual")
+    assert english.status_code == 200 and "Bilingual form" in text(english)
+    welsh = client.get("/f/bilingual?lang=cy")
+    assert welsh.status_code == 200 and "Ffurflen ddwyieithog" in text(welsh)

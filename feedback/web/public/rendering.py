@@ -8,6 +8,7 @@ must only ever see literal strings).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -107,9 +108,18 @@ def render_start(
 
 
 def _title(model: InstrumentModel, language: str | None) -> str:
-    """The form's title in ``language`` (a ``form_title::<language>`` setting), else its title."""
-    if language:
-        return dict(model.settings).get(f"form_title::{language}", model.title)
+    """The form's title in ``language`` (a ``form_title::<language>`` setting), else its title.
+
+    ``language`` is the instrument's name for it, "Welsh (cy)"; the settings sheet may say
+    ``form_title::Welsh (cy)`` (kept as ``welsh_(cy)``, settings keys are normalised) or just
+    ``form_title::cy``: each is looked up."""
+    if not language:
+        return model.title
+    settings = dict(model.settings)
+    code = re.search(r"\(([^()]+)\)\s*$", language)
+    for name in (language, language.lower().replace(" ", "_"), code.group(1) if code else None):
+        if name and f"form_title::{name}" in settings:
+            return settings[f"form_title::{name}"]
     return model.title
 
 
