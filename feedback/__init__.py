@@ -7,6 +7,7 @@ the factory stays a screen long. ``gunicorn 'feedback:create_app()'`` serves it.
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import Settings, from_env
 
@@ -33,4 +34,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     db_app.init_app(app)
     web.init_app(app)
     cli.init_app(app)
+    if settings.trusted_proxies > 0:
+        # The client's address from X-Forwarded-For, through exactly this many proxies (it keys
+        # the rate limits; see config.py). Only x_for: Host and scheme are never taken from
+        # headers, since every link is built from FEEDBACK_BASE_URL.
+        proxied = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=0, x_host=0)
+        app.wsgi_app = proxied  # type: ignore[method-assign]  # Flask's documented way to add middleware
     return app

@@ -3,6 +3,16 @@
 Following securedrop's ``sdconfig``, ``create_app`` takes one of these (tests pass their own), so
 nothing reads the environment after start-up. There is no hard-coded fallback secret: outside
 tests a random key is generated once into the instance folder and reused after that.
+
+``FEEDBACK_TRUSTED_PROXIES`` (default 0): how many reverse proxies (nginx, a load balancer) stand
+in front of the app and append the client's address to ``X-Forwarded-For``. With 0 the header is
+ignored and the address the connection came from is the client's; with N, Werkzeug's ``ProxyFix``
+takes the Nth address from the right of the header, the one the outermost trusted proxy saw. The
+client address keys the rate limits (sign-in per account and address, link guessing per address),
+so set it to exactly the number of proxies: one too many lets anyone choose their address by
+sending the header themselves (and so escape every limit); one too few puts every client behind
+the proxy in one bucket. Only the address is taken from the proxies, never the Host header or
+the scheme: links always come from ``FEEDBACK_BASE_URL``.
 """
 
 from __future__ import annotations
@@ -42,6 +52,8 @@ class Settings:
     exports_path: Path = Path("exports")
     # PostgreSQL only: a schema to work in (tests give each test its own).
     database_schema: str | None = None
+    # Reverse proxies in front of the app whose X-Forwarded-For is believed (see the docstring).
+    trusted_proxies: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_(self, **changes: Any) -> Settings:
@@ -102,6 +114,17 @@ def _base_url(env: dict[str, str]) -> str:
     return url.rstrip("/")
 
 
+def _trusted_proxies(env: dict[str, str]) -> int:
+    """``FEEDBACK_TRUSTED_PROXIES`` as a whole number from 0 up; a message that names it otherwise."""
+    value = (env.get(f"{PREFIX}TRUSTED_PROXIES") or "0").strip()
+    if not (value.isascii() and value.isdigit()):
+        raise ValueError(
+            f"{PREFIX}TRUSTED_PROXIES must be the number of reverse proxies in front of the app "
+            f"(0, 1, 2...); found '{value}'"
+        )
+    return int(value)
+
+
 def default_instance_path() -> Path:
     return Path(os.environ.get(f"{PREFIX}INSTANCE_PATH") or Path.cwd() / "instance").resolve()
 
@@ -122,4 +145,5 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
         max_overflow=int(env.get(f"{PREFIX}MAX_OVERFLOW", "10")),
         base_url=_base_url(env),
         exports_path=Path(env.get(f"{PREFIX}EXPORTS_PATH", "exports")),
+        trusted_proxies=_trusted_proxies(env),
     )

@@ -8,6 +8,7 @@ from .coding import AnswerTheme, Theme  # noqa: F401 -- registers the free-text 
 from .interviews import CaseAssignment  # noqa: F401 -- registers case assignments and interview records
 from .models import Activity, Choice, Instrument, InstrumentVersion, Programme, Project, Question
 from .paper import PaperBatch  # noqa: F401 -- registers paper data-entry batches and entries
+from .ratelimits import RateLimitHit  # noqa: F401 -- registers the shared rate-limit buckets
 from .responses import Answer, Case, Contact, ContactAttribute, Response
 from .skips import SkippedQuestion
 from .submissions import PageSubmission  # noqa: F401 -- registers the used page keys (see .submissions)

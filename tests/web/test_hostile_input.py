@@ -32,6 +32,8 @@ from feedback.db.session import Database
 from feedback.domain.loader import load_raw
 from feedback.domain.loader.yaml_reader import read_yaml
 from feedback.services.instruments import save_instrument
+from feedback.web.ratelimit import EXTENSION as LIMITS
+from feedback.web.ratelimit import RateLimiter
 
 SLUG = "crisp-web-survey"
 PAGE_1 = {"org_type": "vco", "primary_work": "offenders", "location": "north_east"}
@@ -181,7 +183,8 @@ HOSTILE_QUERIES = [
 
 
 @pytest.fixture
-def valid_values(client: FlaskClient, loaded_forms, db: Database) -> dict[str, str]:
+def valid_values(app: Flask, client: FlaskClient, loaded_forms, db: Database) -> dict[str, str]:
+    app.extensions[LIMITS]["token"] = RateLimiter(10**6, 900)  # hundreds of wrong links, all 404
     make_event(db)
     url = start(client, f"/f/{SLUG}")
     return {"slug": SLUG, "token": url.split("/r/")[1].split("/")[0], "number": "1", "code": CODE}

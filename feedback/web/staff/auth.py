@@ -18,7 +18,7 @@ from ...config import Settings
 from ...db.accounts import User
 from ...db.app import get_db, get_session
 from ...services import accounts
-from ..ratelimit import limiter
+from ..ratelimit import client_address, limiter
 from .blueprint import bp, public
 from .forms import ActionForm, ChangePasswordForm, LoginForm, ResetPasswordForm
 from .login import safe_next
@@ -58,7 +58,7 @@ def login() -> ResponseReturnValue:
         return redirect(url_for("staff.home"))
     error, status, headers = None, 200, {}
     if form.validate_on_submit():
-        key = (accounts.normalise_email(form.email.data or ""), request.remote_addr or "")
+        key = (accounts.normalise_email(form.email.data or ""), client_address())
         login_limit = limiter("login")
         if login_limit.blocked(key):
             seconds = login_limit.retry_after(key)
@@ -99,7 +99,7 @@ def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     status = 200
     if form.validate_on_submit():
-        key = (current_user.email, request.remote_addr or "")
+        key = (current_user.email, client_address())
         login_limit = limiter("login")
         if login_limit.blocked(key):
             form.current.errors = [
@@ -107,12 +107,12 @@ def change_password() -> ResponseReturnValue:
             ]
             status = 429
         else:
-            changed = False
+            changed = wrong = False
             with get_db().write() as db_session:
                 user = db_session.get(User, current_user.id)
                 assert user is not None  # the user loader just found them
                 if not accounts.check_password(user, form.current.data or ""):
-                    login_limit.fail(key)
+                    wrong = True
                     form.current.errors = ["Your current password is not correct"]
                 else:
                     try:
@@ -121,6 +121,8 @@ def change_password() -> ResponseReturnValue:
                         changed = True
                     except accounts.AccountError as exc:
                         form.password.errors = [str(exc)]
+            if wrong:  # after the block: the limiter writes in a transaction of its own
+                login_limit.fail(key)
             if changed:
                 _start_session(user)  # every session ended with the password: this one is new
                 flash(
@@ -134,7 +136,7 @@ def change_password() -> ResponseReturnValue:
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @public
 def reset_password(token: str) -> ResponseReturnValue:
-    ip = request.remote_addr or ""
+    ip = client_address()
     token_limit = limiter("token")
     if token_limit.blocked(ip):
         seconds = token_limit.retry_after(ip)
