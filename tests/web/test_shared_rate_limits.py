@@ -186,6 +186,10 @@ def test_guessing_links_is_limited_but_a_right_link_always_answers(
     assert blocked.status_code == 429
     assert "Too many links not found" in text(blocked) and "Wait 15 minutes" in text(blocked)
     assert 0 < int(blocked.headers["Retry-After"]) <= 15 * 60
+    welsh = client.get(f"/f/{SLUG}/r/one-more-guess?lang=cy")  # the page speaks the respondent's language
+    assert welsh.status_code == 429 and "Gormod o ddolenni heb eu canfod" in text(welsh)
+    assert "Arhoswch 15 munud" in text(welsh)
+    assert client.get(f"/f/{SLUG}/r/one-more-guess?lang=en").status_code == 429  # back to English
     assert client.get("/e/another-guess").status_code == 429
     assert client.post("/e/another-guess", data={"key": "k" * 43}).status_code == 429  # no CSRF token either
 
