@@ -262,9 +262,8 @@ def check_post(slug: str, token: str) -> ViewResult:
     if outcome is None:
         notice = problems[0] if problems else _check_conflict_notice()
         return render_check(attempt, notice=notice, status=400 if problems else 409)
-    if not outcome.submitted:
-        assert outcome.checked is not None
-        return render_check(attempt, errors=outcome.checked.errors)
+    if not outcome.submitted:  # not submitted means the check found errors to show
+        return render_check(attempt, errors=outcome.checked.errors if outcome.checked else None)
     return redirect(done_url)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
@@ -110,7 +110,8 @@ def change_password() -> ResponseReturnValue:
             changed = wrong = False
             with get_db().write() as db_session:
                 user = db_session.get(User, current_user.id)
-                assert user is not None  # the user loader just found them
+                if user is None:  # deleted since the user loader found them this request
+                    abort(404)
                 if not accounts.check_password(user, form.current.data or ""):
                     wrong = True
                     form.current.errors = ["Your current password is not correct"]
