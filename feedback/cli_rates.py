@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 from flask import Flask
@@ -18,7 +18,11 @@ from sqlalchemy.orm import Session
 
 from .db import Instrument
 from .db.app import get_db
-from .domain.rates import RATE_NAMES, RATES_USING_E
+from .domain.rates import RATE_NAMES, RATES_USING_E, RateReport
+
+if TYPE_CHECKING:  # imported inside the commands at run time, as before; only their types are needed here
+    from .db.rate_queries import EventCounts
+    from .services.rates import GroupRates, ProfileRow
 
 
 def _fail(message: str) -> NoReturn:
@@ -36,10 +40,7 @@ def _instrument(session: Session, slug: str) -> Instrument:
 # --- rates ------------------------------------------------------------------------------------
 
 
-def _print_report(title: str, report: object) -> None:
-    from .domain.rates import RateReport
-
-    assert isinstance(report, RateReport)
+def _print_report(title: str, report: RateReport) -> None:
     counts = "  ".join(f"{k}={v}" for k, v in report.counts.as_dict().items())
     click.echo(f"{title}\n  {counts}")
     e = "undefined" if report.e is None else f"{report.e:.3f} ({report.e_source})"
@@ -124,10 +125,7 @@ def rates_command(
                 click.echo(f"    {row.value:<24} {sample:<22} {respondents:<22} {difference}")
 
 
-def _profile_json(row: object) -> dict[str, object]:
-    from .services.rates import ProfileRow
-
-    assert isinstance(row, ProfileRow)
+def _profile_json(row: ProfileRow) -> dict[str, object]:
     return {
         "value": row.value,
         "sample": row.sample,
@@ -138,11 +136,7 @@ def _profile_json(row: object) -> dict[str, object]:
     }
 
 
-def _event_json(event: object, report: object) -> dict[str, object]:
-    from .db.rate_queries import EventCounts
-    from .domain.rates import RateReport
-
-    assert isinstance(event, EventCounts) and (report is None or isinstance(report, RateReport))
+def _event_json(event: EventCounts, report: RateReport | None) -> dict[str, object]:
     return {
         "activity_id": event.activity_id,
         "title": event.title,
@@ -154,10 +148,7 @@ def _event_json(event: object, report: object) -> dict[str, object]:
     }
 
 
-def _group_json(group: object) -> dict[str, object]:
-    from .services.rates import GroupRates
-
-    assert isinstance(group, GroupRates)
+def _group_json(group: GroupRates) -> dict[str, object]:
     return {
         "value": group.label,
         "cases": group.counts.total,

@@ -214,7 +214,8 @@ def load_interview(
         )
     version_id = response.version_id if response else instrument.current_version_id
     version = session.get(InstrumentVersion, version_id)
-    assert version is not None
+    if version is None:  # the version row went (the foreign keys forbid it): no interview to show
+        raise InterviewNotFound(case_id)
     return Interview(case, instrument, model_of(version), response, record)
 
 
@@ -338,14 +339,14 @@ def save_interview(
     is a :class:`Conflict` in the result, and nothing was written.
     """
     errors, when, seconds = check_details(details)
-    if _own_save(interview.record, raw, user, page):
-        assert interview.record is not None
+    if interview.record is not None and _own_save(interview.record, raw, user, page):
         seen_version = interview.record.lock_version
     conflict = _claim(session, interview, seen_version, user)
     if conflict is not None:
         return SaveResult(conflict=conflict, version=conflict.version)
     record, response = interview.record, interview.response
-    assert record is not None and response is not None
+    if record is None or response is None:  # _claim makes both or returns a conflict
+        raise RuntimeError(f"case {interview.case.id}: claimed an interview without its record and response")
     checked = check_answers(interview.model, raw, enforce_required=complete)
     write_answers(
         session,
@@ -358,7 +359,7 @@ def save_interview(
     )
     record.draft = {**raw, PAGE_KEY: page} if page else dict(raw)
     record.interviewer_id, record.interviewer = user.id, user.name or user.email
-    _store_details(interview, details, errors, when, seconds)
+    _store_details(record, response, details, errors, when, seconds)
     response.answered = checked.answered
     response.applicable = applicable_inputs(interview.model, checked)
     response.updated_at = utcnow()
@@ -372,13 +373,17 @@ def save_interview(
 
 
 def _store_details(
-    interview: Interview, details: Details, errors: Mapping[str, str], when: date | None, seconds: int | None
+    record: InterviewRecord,
+    response: Response,
+    details: Details,
+    errors: Mapping[str, str],
+    when: date | None,
+    seconds: int | None,
 ) -> None:
     """The mode, date and length that passed their checks (the others keep their stored value)."""
-    assert interview.record is not None and interview.response is not None
     if "mode" not in errors:
-        interview.response.mode = details.mode
+        response.mode = details.mode
     if when is not None:
-        interview.record.interview_date = when
+        record.interview_date = when
     if seconds is not None:
-        interview.response.duration_seconds = seconds
+        response.duration_seconds = seconds

@@ -88,10 +88,17 @@ def start_batch(
 
 
 def batch_model(session: Session, batch: PaperBatch) -> tuple[Instrument, InstrumentVersion, InstrumentModel]:
+    """The batch's instrument, its current version and model.
+
+    Batches are started only for instruments with a version (:func:`paper_instruments`), and
+    neither instruments nor versions are ever deleted, so a missing one is a broken database.
+    """
     instrument = session.get(Instrument, batch.instrument_id)
-    assert instrument is not None
+    if instrument is None:
+        raise RuntimeError(f"paper batch {batch.id}: its instrument {batch.instrument_id} is gone")
     version = session.get(InstrumentVersion, instrument.current_version_id)
-    assert version is not None
+    if version is None:
+        raise RuntimeError(f"paper batch {batch.id}: instrument {instrument.slug} has no current version")
     return instrument, version, model_of(version)
 
 

@@ -180,11 +180,10 @@ def _methodology(
         else Paragraph("This project has no instruments yet, so there is nothing to tabulate."),
         Heading("Respondent profile", 2),
     ]
-    profiled = [item for item in items if item.profile is not None]
-    for item in profiled:
-        assert item.profile is not None
-        caption = f"Table {numbers.next(2)}: {item.profile.title} ({item.row.title})"
-        blocks.append(layout.profile_table_block(caption, item.profile))
+    profiled = [(item, item.profile) for item in items if item.profile is not None]
+    for item, profile in profiled:
+        caption = f"Table {numbers.next(2)}: {profile.title} ({item.row.title})"
+        blocks.append(layout.profile_table_block(caption, profile))
     if not profiled:
         blocks.append(
             Paragraph(

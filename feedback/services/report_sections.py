@@ -149,7 +149,8 @@ def e_text(report: RateReport) -> str:
 def rates_table(caption: str, item: InstrumentRates) -> Table:
     """Every AAPOR rate of one instrument with its definition, its base and the e it used."""
     report = item.report
-    assert report is not None, "only instruments with a rate have a rates table"
+    if report is None:
+        raise ValueError(f"{item.slug} has no rate, and only instruments with a rate have a rates table")
     counts = ", ".join(f"{code} {n}" for code, n in item.counts.as_dict().items())
     return Table(
         caption=caption,

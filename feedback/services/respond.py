@@ -119,7 +119,8 @@ def _model(session: Session, version_id: int | None, digest: str | None = None) 
     model = _MODELS.get(digest)
     if model is None:
         version = session.get(InstrumentVersion, version_id)
-        assert version is not None
+        if version is None:  # gone since its digest was read
+            raise FormNotFound("instrument without a version")
         if len(_MODELS) > 64:
             _MODELS.clear()
         model = _MODELS[digest] = serialise.from_dict(version.definition)

@@ -37,7 +37,7 @@ from ..domain.instrument import MODES
 from ..domain.instrument import Instrument as Model
 from ..export.cells import from_csv_text
 from ..export.tables import META_HEADERS
-from .instruments import get_instrument, model_of
+from .instruments import UnknownInstrument, get_instrument, model_of
 from .responses import InvalidAnswers, question_ids, record_response
 
 OPTIONAL = ("email", "status", "mode", "event", "event_code", "submitted_at")
@@ -269,7 +269,8 @@ def import_responses(session: Session, slug: str, path: Path, *, skip_invalid: b
     """
     instrument = get_instrument(session, slug)
     version = session.get(InstrumentVersion, instrument.current_version_id)
-    assert version is not None, f"instrument {slug} has no version"
+    if version is None:  # as current_model: an instrument without a version has nothing to import into
+        raise UnknownInstrument(slug)
     model = model_of(version)
     activities = activity_lookup(session, instrument.project_id)
     with open_rows(path) as (headers, rows):

@@ -20,7 +20,7 @@ from ..db.base import table_of, utcnow
 from ..domain.answers import AnswerValue, CheckedAnswers, applicable_inputs, check_answers, storable
 from ..domain.instrument import Instrument as InstrumentModel
 from . import audit
-from .instruments import model_of
+from .instruments import UnknownInstrument, model_of
 
 
 class InvalidAnswers(ValueError):
@@ -207,11 +207,13 @@ def record_response(
     """Check ``values`` against the instrument's current version and store them.
 
     Raises :class:`InvalidAnswers` if anything is wrong (required answers are enforced only for
-    complete responses). Pass ``model``/``version``/``ids`` when recording many responses to the
-    same instrument, so they are looked up once.
+    complete responses), ``UnknownInstrument`` if the instrument has no version. Pass
+    ``model``/``version``/``ids`` when recording many responses to the same instrument, so they
+    are looked up once.
     """
     version = version or session.get(InstrumentVersion, instrument.current_version_id)
-    assert version is not None, f"instrument {instrument.slug} has no version"
+    if version is None:  # as current_model: an instrument without a version has nothing to answer
+        raise UnknownInstrument(instrument.slug)
     model = model or model_of(version)
     checked: CheckedAnswers = check_answers(model, values, enforce_required=status == "complete")
     if not checked.ok:

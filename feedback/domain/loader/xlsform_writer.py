@@ -165,7 +165,8 @@ def write_xlsform(instrument: Instrument, target: Path | BinaryIO) -> None:
     texts = _Texts(instrument)
     workbook = Workbook()
     survey = workbook.active
-    assert survey is not None  # a new workbook always has one sheet
+    if not isinstance(survey, Worksheet):  # a new workbook always has one; openpyxl only types it loosely
+        raise RuntimeError("openpyxl made a new workbook without a worksheet to write the survey to")
     survey.title = "survey"
     survey_order: list[str] = []
     for column in _SURVEY_ORDER:

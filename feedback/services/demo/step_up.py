@@ -133,7 +133,8 @@ def _project_team(demo: Demo) -> None:
 def _working_lunch(demo: Demo) -> None:
     """The evaluation team's observation of the Working Lunch (``data/fieldwork.yaml``)."""
     lunch = demo.activities["stepup.working_lunch"]
-    assert lunch.starts_on is not None
+    if lunch.starts_on is None:
+        raise RuntimeError("the demo's activity stepup.working_lunch has no date: the demo data is broken")
     when = datetime.combine(lunch.starts_on, time(12), UTC)
     plan = {"event_date": lunch.starts_on, **copy.deepcopy(tables.FIELDWORK["step_up"]["working_lunch"])}
     demo.run_cases(

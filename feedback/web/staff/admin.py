@@ -11,6 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; its stubs are 3.2
 
 from ...db import Project
@@ -24,8 +25,10 @@ from .blueprint import bp
 from .forms import ActionForm, CreateUserForm, GrantRoleForm
 
 
-def _user_or_404(user_id: int) -> User:
-    user = get_session().get(User, user_id)
+def _user_or_404(user_id: int, session: Session | None = None) -> User:
+    """The user, from the request's read session or, given one, a write session (where a user
+    read a moment ago in the other session may have gone: a 404 too, never a crash)."""
+    user = (session or get_session()).get(User, user_id)
     if user is None:
         abort(404)
     return user
@@ -103,8 +106,7 @@ def admin_grant_role(user_id: int) -> ResponseReturnValue:
         return _render_user(user, form, status=400)
     try:
         with get_db().write() as session:
-            target = session.get(User, user.id)
-            assert target is not None
+            target = _user_or_404(user.id, session)
             accounts.grant_role(
                 session,
                 target,
@@ -125,8 +127,7 @@ def admin_revoke_role(user_id: int, project_id: int) -> ResponseReturnValue:
     user = _user_or_404(user_id)
     if ActionForm().validate_on_submit():
         with get_db().write() as session:
-            target = session.get(User, user.id)
-            assert target is not None
+            target = _user_or_404(user.id, session)
             removed = accounts.revoke_role(session, target, project_id)
         flash("Role removed." if removed else "That role had already been removed.", "success")
     return redirect(url_for("staff.admin_user", user_id=user.id))
@@ -140,9 +141,8 @@ def admin_reset_link(user_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         return redirect(url_for("staff.admin_user", user_id=user.id))
     with get_db().write() as session:
-        target = session.get(User, user.id)
+        target = _user_or_404(user.id, session)
         admin = session.get(User, current_user.id)
-        assert target is not None
         token = accounts.create_reset_token(session, target, created_by=admin)
     return _render_user(user, _grant_form(), link=reset_link(token))
 
@@ -157,9 +157,8 @@ def admin_set_active(user_id: int) -> ResponseReturnValue:
     active = request.form.get("active") == "1"
     try:
         with get_db().write() as session:
-            target = session.get(User, user.id)
+            target = _user_or_404(user.id, session)
             admin = session.get(User, current_user.id)
-            assert target is not None
             accounts.set_active(session, target, active, by=admin)
     except accounts.AccountError as exc:
         flash(str(exc), "error")

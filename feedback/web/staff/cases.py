@@ -165,7 +165,8 @@ def case_disposition(project: Project) -> ResponseReturnValue:
     try:
         with get_db().write() as session:
             target = session.get(Case, found.id)
-            assert target is not None
+            if target is None:  # gone since it was read
+                abort(404)
             change = disp.set_disposition(
                 session, target, code, form.reason.data or "", changed_by=current_user.email
             )

@@ -112,18 +112,18 @@ def _answers_page(instrument: Instrument, question: str) -> dict[str, object]:
 
 
 def _in(session: Session, instrument: Instrument) -> Instrument:
-    """The same instrument, loaded in the write session."""
+    """The same instrument, loaded in the write session (a 404 if it went in between)."""
     found = session.get(Instrument, instrument.id)
-    assert found is not None
+    if found is None:
+        abort(404)
     return found
 
 
 def _posted_instrument(project: Project) -> Instrument:
-    slug = request.form.get("instrument", "")
-    if not slug:
+    """The posted instrument: 400 when none is named, 404 for one this project does not have."""
+    instrument = chosen_instrument(get_session(), project, request.form.get("instrument", ""))
+    if instrument is None:
         abort(400)
-    instrument = chosen_instrument(get_session(), project, slug)
-    assert instrument is not None
     return instrument
 
 

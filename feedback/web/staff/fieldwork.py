@@ -23,6 +23,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; its stubs are 3.2
 
 from ...db import Case, Contact, ContactAttribute, Instrument, Project
@@ -53,6 +54,23 @@ def instrument_of(project: Project, slug: str | None) -> Instrument | None:
     return get_session().scalar(
         select(Instrument).where(Instrument.project_id == project.id, Instrument.slug == slug)
     )
+
+
+def _chosen(project: Project, slug: str | None) -> Instrument:
+    """The instrument a validated form chose (its choices are this project's instruments); 404 if
+    it is not there when read again."""
+    instrument = instrument_of(project, slug)
+    if instrument is None:
+        abort(404)
+    return instrument
+
+
+def _in_write(session: Session, instrument: Instrument) -> Instrument:
+    """The same instrument, loaded in the write transaction (a 404 if it went in between)."""
+    target = session.get(Instrument, instrument.id)
+    if target is None:
+        abort(404)
+    return target
 
 
 def _attribute_keys(project: Project) -> list[str]:
@@ -151,8 +169,7 @@ def fieldwork_import(project: Project) -> ResponseReturnValue:
     form: ImportContactsForm = forms["import"]
     if not form.validate_on_submit():
         return render_fieldwork(project, forms, 400, import_failed=True)
-    instrument = instrument_of(project, form.import_instrument.data)
-    assert instrument is not None  # the choices are this project's instruments
+    instrument = _chosen(project, form.import_instrument.data)
     upload = form.contacts_file.data
     filename = Path(upload.filename or "upload").name
     # Saved under a name of ours (the user's may be anything); messages use the user's name
@@ -162,8 +179,7 @@ def fieldwork_import(project: Project) -> ResponseReturnValue:
         upload.save(path)
         try:
             with get_db().write() as session:
-                target = session.get(Instrument, instrument.id)
-                assert target is not None
+                target = _in_write(session, instrument)
                 report = import_contacts(
                     session,
                     path,
@@ -197,13 +213,11 @@ def fieldwork_sample(project: Project) -> ResponseReturnValue:
     form: SampleForm = forms["sample"]
     if not form.validate_on_submit():
         return render_fieldwork(project, forms, 400, sample_failed=True)
-    instrument = instrument_of(project, form.sample_instrument.data)
-    assert instrument is not None
+    instrument = _chosen(project, form.sample_instrument.data)
     seed = form.sample_seed.data if form.sample_seed.data is not None else secrets.randbelow(2**31)
     try:
         with get_db().write() as session:
-            target = session.get(Instrument, instrument.id)
-            assert target is not None
+            target = _in_write(session, instrument)
             result = draw_sample(
                 session,
                 target,
@@ -229,12 +243,10 @@ def fieldwork_wave(project: Project) -> ResponseReturnValue:
     form: WaveForm = forms["wave"]
     if not form.validate_on_submit():
         return render_fieldwork(project, forms, 400, wave_failed=True)
-    instrument = instrument_of(project, form.wave_instrument.data)
-    assert instrument is not None
+    instrument = _chosen(project, form.wave_instrument.data)
     try:
         with get_db().write() as session:
-            target = session.get(Instrument, instrument.id)
-            assert target is not None
+            target = _in_write(session, instrument)
             wave, case_ids = inv.create_wave(
                 session, target, kind=form.wave_kind.data or "invitation", sent_on=form.wave_sent_on.data,
                 note=form.wave_note.data or "",

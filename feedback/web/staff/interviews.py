@@ -34,6 +34,7 @@ from ...domain.dispositions import CallOutcome
 from ...services.dispositions import DispositionError, case_disposition, log_call
 from ...services.interviews import (
     AssignmentError,
+    Conflict,
     Details,
     Interview,
     InterviewNotFound,
@@ -156,7 +157,8 @@ def interview_call(project: Project, case_id: int) -> ResponseReturnValue:
             try:
                 with get_db().write() as session:
                     case = session.get(Case, interview.case.id)
-                    assert case is not None
+                    if case is None:  # gone since the interview was read
+                        abort(404)
                     log_call(
                         session,
                         case,
@@ -240,9 +242,7 @@ def _save(project: Project, case_id: int) -> tuple[Interview, SaveResult | None,
     return interview, result, [], details
 
 
-def _conflict_text(result: SaveResult) -> str:
-    conflict = result.conflict
-    assert conflict is not None
+def _conflict_text(conflict: Conflict) -> str:
     when = f" at {conflict.saved_at}" if conflict.saved_at else ""
     return (
         f"{conflict.saved_by} saved this interview{when}, after you opened it. Your text has not "
@@ -273,7 +273,7 @@ def interview_form(project: Project, case_id: int) -> ResponseReturnValue:
             built.views,
             details,
             result.version,
-            conflict=_conflict_text(result),
+            conflict=_conflict_text(result.conflict),
             status=409,
         )
     if result.errors:
@@ -290,7 +290,7 @@ def interview_autosave(project: Project, case_id: int) -> ResponseReturnValue:
     if result is None:
         return jsonify(message=" ".join(refused)), 400
     if result.conflict:
-        return jsonify(message=_conflict_text(result), version=result.version), 409
+        return jsonify(message=_conflict_text(result.conflict), version=result.version), 409
     saved = utcnow().strftime("%H:%M:%S UTC")
     note = (
         f" {len(result.errors)} answer(s) need checking before the interview can be complete."

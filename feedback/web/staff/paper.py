@@ -57,9 +57,10 @@ def _current_batch(project: Project) -> PaperBatch | None:
 
 
 def _batch_in(db_session: Session, batch: PaperBatch) -> PaperBatch:
-    """The same batch, loaded in the write transaction."""
+    """The same batch, loaded in the write transaction (a 404 if it went in between)."""
     found = db_session.get(PaperBatch, batch.id)
-    assert found is not None
+    if found is None:
+        abort(404)
     return found
 
 
@@ -216,7 +217,8 @@ def paper_second(project: Project) -> ResponseReturnValue:
         )  # fmt: skip
     with get_db().write() as db_session:
         fresh = db_session.get(PaperEntry, entry.response_id)
-        assert fresh is not None
+        if fresh is None:  # gone since the page was read
+            abort(404)
         checked = key_second(db_session, _batch_in(db_session, batch), fresh, built.raw, current_user)
     if not checked.ok:
         return _render_entry(
