@@ -3,6 +3,9 @@
 The YAML mirrors XLSForm (``settings``, ``survey`` rows, ``choices``) so that authors can move
 between the two. ``choices`` may be a mapping of list name -> options (the friendly form) or a
 flat list of rows with a ``list_name`` key (the XLSForm form).
+
+Uploads are untrusted: :func:`compose_bounded` refuses, with the line, a document whose aliases,
+nesting or number of values would cost more to read than its size suggests (see ``yaml_limits``).
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from pathlib import Path
 import yaml
 
 from .errors import InstrumentError, Problem
-from .raw import RawDefinition, Row, cell_text, normalise_column
+from .raw import MAX_CHOICE_ROWS, MAX_SURVEY_ROWS, RawDefinition, Row, cell_text, normalise_column
+from .yaml_limits import compose_bounded, gc_paused
 
 MAX_BYTES = 5 * 1024 * 1024
 
@@ -21,9 +25,49 @@ def _line(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
 
-def _scalar(node: yaml.ScalarNode) -> object:
-    """Resolve a scalar as YAML would (``yes`` -> True, ``1`` -> 1), without running any tag."""
-    return yaml.SafeLoader("").construct_object(node)
+_YAML_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = frozenset(_YAML_TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp"))
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
+def _scalar(
+    node: yaml.ScalarNode, file: str, sheet: str, row: int | None = None, column: str | None = None
+) -> object:
+    """Resolve a scalar as YAML would (``yes`` -> True, ``1`` -> 1), without running any other tag.
+
+    The safe constructor for the tag is called directly: ``construct_object`` would remember every
+    node (and a fresh loader per cell was half the reading time). A tag other than the plain ones, or
+    a value its tag cannot hold (``!!int abc``, the date ``2026-02-30``), is the author's mistake and
+    gets a message, not a traceback.
+    """
+    shown = node.tag.replace(_YAML_TAG, "!!", 1) if node.tag.startswith(_YAML_TAG) else node.tag
+    message = f"the tag {shown} is not used in instruments; remove it"
+    if node.tag in _SCALAR_TAGS:
+        try:
+            return _CONSTRUCTOR.yaml_constructors[node.tag](_CONSTRUCTOR, node)
+        except (ValueError, OverflowError, yaml.YAMLError):
+            kind = "date" if shown == "!!timestamp" else shown
+            message = f"'{node.value}' is not a valid {kind}"
+    where = Problem(message, file=file, sheet=sheet, row=row, column=column, line=_line(node))
+    raise InstrumentError([where])
+
+
+def _too_many_rows(items: list[yaml.Node], sheet: str, limit: int, file: str) -> Problem | None:
+    """The XLSForm reader's row limit, so a long list is refused before each row is read and checked."""
+    if len(items) <= limit:
+        return None
+    message = f"the sheet has more than {limit:,} rows; split the instrument or remove unused rows"
+    return Problem(message, file=file, sheet=sheet, row=limit + 1, line=_line(items[limit]))
+
+
+def _choice_rows(node: yaml.Node | None) -> list[yaml.Node]:
+    """Every choice row the reader will visit, in either form (an aliased list counts each time)."""
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        lists = [rows for _name, rows in node.value if isinstance(rows, yaml.SequenceNode)]
+        return [row for rows in lists for row in rows.value]
+    return []
 
 
 def _mapping_row(
@@ -44,7 +88,7 @@ def _mapping_row(
         column = normalise_column(key)
         headers[column] = key
         if isinstance(value_node, yaml.ScalarNode):
-            cells[column] = cell_text(_scalar(value_node))
+            cells[column] = cell_text(_scalar(value_node, file, sheet=sheet, row=index, column=key))
         else:
             raise InstrumentError(
                 [
@@ -67,9 +111,20 @@ def read_yaml(path: Path, text: str | None = None) -> RawDefinition:
     if text is None:
         if path.stat().st_size > MAX_BYTES:
             raise InstrumentError([Problem(f"file is larger than {MAX_BYTES // 1024 // 1024} MB", file=file)])
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            message = f"not UTF-8 text; save the file as UTF-8 (byte 0x{data[exc.start]:02X})"
+            raise InstrumentError([Problem(message, file=file, line=line)]) from None
+    with gc_paused():
+        return _read_text(text, file)
+
+
+def _read_text(text: str, file: str) -> RawDefinition:
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = compose_bounded(text, file)  # refuses alias bombs, deep nesting and floods of values
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
@@ -93,14 +148,23 @@ def read_yaml(path: Path, text: str | None = None) -> RawDefinition:
     if isinstance(settings_node, yaml.MappingNode):
         for key_node, value_node in settings_node.value:
             key = normalise_column(str(key_node.value))
-            settings[key] = cell_text(_scalar(value_node)) if isinstance(value_node, yaml.ScalarNode) else ""
             settings_lines[key] = _line(key_node)
+            settings[key] = ""
+            if isinstance(value_node, yaml.ScalarNode):
+                try:
+                    settings[key] = cell_text(_scalar(value_node, file, sheet="settings", column=key))
+                except InstrumentError as exc:
+                    problems.extend(exc.problems)
     elif settings_node is not None:
         problems.append(Problem("'settings' must be a mapping", file=file, line=_line(settings_node)))
 
     survey: list[Row] = []
     survey_node = sections.get("survey")
-    if isinstance(survey_node, yaml.SequenceNode):
+    rows = survey_node.value if isinstance(survey_node, yaml.SequenceNode) else []
+    too_many = _too_many_rows(rows, "survey", MAX_SURVEY_ROWS, file)
+    if too_many is not None:
+        problems.append(too_many)
+    elif isinstance(survey_node, yaml.SequenceNode):
         for i, item in enumerate(survey_node.value, start=1):
             try:
                 survey.append(_mapping_row(item, "survey", i, file))
@@ -111,7 +175,10 @@ def read_yaml(path: Path, text: str | None = None) -> RawDefinition:
 
     choices: list[Row] = []
     choices_node = sections.get("choices")
-    if isinstance(choices_node, yaml.MappingNode):
+    too_many = _too_many_rows(_choice_rows(choices_node), "choices", MAX_CHOICE_ROWS, file)
+    if too_many is not None:
+        problems.append(too_many)
+    elif isinstance(choices_node, yaml.MappingNode):
         index = 0
         for list_key, options in choices_node.value:
             if not isinstance(options, yaml.SequenceNode):
