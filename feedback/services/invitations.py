@@ -28,7 +28,6 @@ from ..db.sampling import Invitation, InvitationWave
 
 #: Characters that make a spreadsheet treat a cell as a formula (or, for tab and CR, that some
 #: importers strip before doing so), per OWASP's CSV-injection guidance.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class InvitationError(ValueError):
@@ -188,44 +187,28 @@ def mailmerge_rows(
     return MailMerge(headers, rows, [row[0] for row in cases])
 
 
-def is_formula_like(text: str) -> bool:
-    """True when a spreadsheet could read ``text`` as a formula (leading spaces ignored)."""
-    return text.lstrip(" ").startswith(FORMULA_TRIGGERS)
-
-
 def write_workbook(
     path: Path, headers: Sequence[str], rows: Sequence[Sequence[object]], title: str = "Invitations"
 ) -> None:
-    """Write a write-only .xlsx where no cell can become a formula.
+    """The mail merge workbook, through the one XLSX writer and its cell rule.
 
-    Every value is written as a string cell (``data_type = "s"``), so openpyxl never stores
-    "=..." as a formula; values that look like one also get Excel's *quote prefix* style, which
-    keeps them text even when someone edits the cell in Excel. The value itself is unchanged (an
-    e-mail address or name is not altered by a leading apostrophe), so the mail merge reads it
-    exactly as imported.
+    Why not a writer of its own (as before): the export writer's rule is the stronger one. No
+    cell becomes a formula (text that looks like one, including "\\n=..." and error values, is a
+    quote-prefixed text cell, and stays text when edited in Excel), and characters a workbook
+    cannot hold (NUL, other control characters, as in a contact imported before they were
+    cleaned at import) are removed instead of failing the whole merge. Values are written as
+    text, exactly as imported: an id or a phone number is not turned into a number.
     """
-    from openpyxl import Workbook
-    from openpyxl.cell import Cell, WriteOnlyCell
+    from ..export.sheets import Sheet
+    from ..export.xlsx import write_xlsx
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title)
+    def text(value: object) -> str:
+        return "" if value is None else str(value)
 
-    def cell(value: object) -> Cell:
-        text = "" if value is None else str(value)
-        c = WriteOnlyCell(sheet)
-        if text == "":
-            return c  # an empty cell, not an empty string
-        c.value = text
-        c.data_type = "s"
-        if is_formula_like(text):
-            c.quotePrefix = True
-        return c
-
-    sheet.append([cell(h) for h in headers])
-    for row in rows:
-        sheet.append([cell(v) for v in row])
+    cells = ([text(v) for v in row] for row in rows)
+    sheet = Sheet(title, [text(h) for h in headers], cells, autofilter=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
+    write_xlsx(path, [sheet])
 
 
 # --- SMTP -------------------------------------------------------------------------------------
