@@ -33,7 +33,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from flask import Flask
 from sqlalchemy.orm import Session
@@ -51,6 +51,14 @@ STALE_AFTER = 600.0  # seconds without progress before a running job counts as f
 KEEP_FOR = 24 * 3600.0
 SAVE_EVERY = 0.5  # seconds between progress writes
 _JOB_ID = re.compile(r"^[A-Za-z0-9_-]{22}$")
+
+
+class _Kept(Protocol):
+    project_id: int
+    created_at: float
+
+
+J = TypeVar("J", bound=_Kept)
 
 
 @dataclass
@@ -105,24 +113,35 @@ def save(folder: Path, job: ExportJob) -> None:
     os.replace(draft, folder / f"{job.id}.json")
 
 
-def load(folder: Path, job_id: str) -> ExportJob | None:
-    """The job called ``job_id``, or None for an unknown, malformed or unreadable id."""
+def load_as(kind: type[J], folder: Path, job_id: str) -> J | None:
+    """The job of dataclass ``kind`` called ``job_id``, or None for an unknown, malformed or
+    unreadable id (exports and Word reports keep their state the same way)."""
     if not _JOB_ID.match(job_id):
         return None
     try:
         data: dict[str, Any] = json.loads((folder / f"{job_id}.json").read_text())
-        return ExportJob(**data)
+        return kind(**data)
     except (OSError, ValueError, TypeError):
         return None
 
 
-def recent(folder: Path, project_id: int, limit: int = 10) -> list[ExportJob]:
-    """The project's exports still kept, newest first."""
+def recent_as(kind: type[J], folder: Path, project_id: int, limit: int = 10) -> list[J]:
+    """The project's jobs of ``kind`` still kept, newest first."""
     if not folder.is_dir():
         return []
-    jobs = [load(folder, path.stem) for path in folder.glob("*.json") if not path.name.startswith(".")]
+    paths = [path for path in folder.glob("*.json") if not path.name.startswith(".")]
+    jobs = [load_as(kind, folder, path.stem) for path in paths]
     mine = [job for job in jobs if job is not None and job.project_id == project_id]
     return sorted(mine, key=lambda job: job.created_at, reverse=True)[:limit]
+
+
+def load(folder: Path, job_id: str) -> ExportJob | None:
+    return load_as(ExportJob, folder, job_id)
+
+
+def recent(folder: Path, project_id: int, limit: int = 10) -> list[ExportJob]:
+    """The project's exports still kept, newest first."""
+    return recent_as(ExportJob, folder, project_id, limit)
 
 
 def clean_up(folder: Path, keep_for: float = KEEP_FOR) -> None:

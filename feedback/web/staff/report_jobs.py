@@ -16,14 +16,11 @@ project's evaluator gets the same 404 as for a project that does not exist.
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from flask import Flask, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
@@ -39,7 +36,6 @@ from .blueprint import bp
 log = logging.getLogger(__name__)
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-_JOB_ID = re.compile(r"^[A-Za-z0-9_-]{22}$")  # export_jobs.new_job_id's shape
 
 
 @dataclass
@@ -75,22 +71,12 @@ def folder() -> Path:
 
 def load(where: Path, job_id: str) -> ReportJob | None:
     """The report job called ``job_id``, or None for an unknown, malformed or unreadable id."""
-    if not _JOB_ID.match(job_id):
-        return None
-    try:
-        data: dict[str, Any] = json.loads((where / f"{job_id}.json").read_text())
-        return ReportJob(**data)
-    except (OSError, ValueError, TypeError):
-        return None
+    return export_jobs.load_as(ReportJob, where, job_id)
 
 
 def recent(where: Path, project_id: int, limit: int = 5) -> list[ReportJob]:
     """The project's reports still kept, newest first."""
-    if not where.is_dir():
-        return []
-    jobs = [load(where, path.stem) for path in where.glob("*.json") if not path.name.startswith(".")]
-    mine = [job for job in jobs if job is not None and job.project_id == project_id]
-    return sorted(mine, key=lambda job: job.created_at, reverse=True)[:limit]
+    return export_jobs.recent_as(ReportJob, where, project_id, limit)
 
 
 def start(app: Flask, where: Path, job: ReportJob) -> threading.Thread:
