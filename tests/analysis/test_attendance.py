@@ -15,44 +15,26 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from demo_apps import database, load_forms, sqlite_app
 from flask import Flask
 from sqlalchemy import func, select
 
-from feedback import create_app
-from feedback.config import Settings
-from feedback.db import Activity, Base, Project
+from feedback.db import Activity, Project
 from feedback.db.app import EXTENSION
 from feedback.db.attendance import attendance_counts
 from feedback.db.session import Database
 from feedback.domain.attendance import NOT_KNOWN, AttendanceCount, attendance_table
-from feedback.domain.loader import load_file
 from feedback.services.attendance import project_attendance
-from feedback.services.instruments import save_instrument
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 
 
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    from feedback.services.demo import load_demo
-
-    path = tmp_path_factory.mktemp("attendance-demo")
-    app = create_app(
-        Settings(
-            instance_path=path,
-            database_url=f"sqlite:///{path}/t.db",
-            secret_key="t",
-            testing=True,
-            exports_path=path / "exports",
-        )
-    )
-    db: Database = app.extensions[EXTENSION]
-    Base.metadata.create_all(db.engine)
-    with db.write() as session:
-        save_instrument(session, load_file(FORMS / "crisp-web-survey.yaml"))
-        load_demo(session)
+    app = sqlite_app(tmp_path_factory.mktemp("attendance-demo"))
+    load_forms(app, ["crisp-web-survey"], demo=True)
     yield app
-    db.dispose()
+    database(app).dispose()
 
 
 @pytest.fixture(scope="module")

@@ -13,20 +13,16 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from demo_apps import database, load_forms, sqlite_app
 from flask import Flask
 from office import convert, pdf_pages, pdf_text
 from openpyxl.chart import BarChart
 from sqlalchemy import select
 
-from feedback import create_app
-from feedback.config import Settings
-from feedback.db import Activity, Base
+from feedback.db import Activity
 from feedback.db.app import EXTENSION
-from feedback.db.session import Database
-from feedback.domain.loader import load_file
 from feedback.export.report_sheets import chart_rows
 from feedback.export.xlsx_layout import WIDE_COLUMNS
-from feedback.services.instruments import save_instrument
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 CRISP, PIRR = "crisp-web-survey", "pirr-event-feedback"
@@ -43,26 +39,10 @@ PAGE_BOUND = 36
 
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    from feedback.services.demo import load_demo
-
-    path = tmp_path_factory.mktemp("workbook-demo")
-    app = create_app(
-        Settings(
-            instance_path=path,
-            database_url=f"sqlite:///{path}/t.db",
-            secret_key="t",
-            testing=True,
-            exports_path=path / "exports",
-        )
-    )
-    db: Database = app.extensions[EXTENSION]
-    Base.metadata.create_all(db.engine)
-    with db.write() as session:
-        for name in (CRISP, PIRR):
-            save_instrument(session, load_file(FORMS / f"{name}.yaml"))
-        load_demo(session)
+    app = sqlite_app(tmp_path_factory.mktemp("workbook-demo"))
+    load_forms(app, [CRISP, PIRR], demo=True)
     yield app
-    db.dispose()
+    database(app).dispose()
 
 
 def _export(app: Flask, folder: Path, slug: str) -> Path:

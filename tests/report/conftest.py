@@ -14,18 +14,12 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from demo_apps import load_forms, sqlite_app
 from flask import Flask
 
 import feedback.web.staff.report_jobs  # noqa: F401 -- registers the report's routes on the staff blueprint
-from feedback import create_app
-from feedback.config import Settings
-from feedback.db import Base
 from feedback.db.app import EXTENSION
-from feedback.db.session import Database
-from feedback.domain.loader import find_files, load_file
 from feedback.services import accounts
-from feedback.services.demo import load_demo
-from feedback.services.instruments import save_instrument
 from feedback.services.report import write_report
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
@@ -33,21 +27,8 @@ FORMS = Path(__file__).resolve().parents[2] / "forms"
 
 def demo_database(path: Path) -> Flask:
     """An app on SQLite in ``path`` holding forms/ and the demo (about a second)."""
-    app = create_app(
-        Settings(
-            instance_path=path,
-            database_url=f"sqlite:///{path}/t.db",
-            secret_key="report-tests",
-            testing=True,
-            exports_path=path / "exports",
-        )
-    )
-    db: Database = app.extensions[EXTENSION]
-    Base.metadata.create_all(db.engine)
-    with db.write() as session:
-        for source in find_files([FORMS]):
-            save_instrument(session, load_file(source))
-        load_demo(session)
+    app = sqlite_app(path, secret_key="report-tests")
+    load_forms(app, demo=True)
     return app
 
 

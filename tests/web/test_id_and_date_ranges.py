@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from demo_apps import database, load_forms, sqlite_app
 from flask import Flask
 from flask.testing import FlaskClient
 from respond_support import answer, start
@@ -22,15 +23,9 @@ from sqlalchemy import select
 from staff_helpers import PASSWORD, csrf_token, login, make_user
 from werkzeug.test import TestResponse
 
-from feedback import create_app
-from feedback.config import Settings
-from feedback.db import Base, Case, Contact, Instrument
+from feedback.db import Case, Contact, Instrument
 from feedback.db.accounts import User
-from feedback.db.app import EXTENSION
-from feedback.db.session import Database
-from feedback.domain.loader import load_file
 from feedback.services import accounts
-from feedback.services.instruments import save_instrument
 from feedback.services.interviews import assign_cases
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
@@ -52,22 +47,10 @@ PATH_IDS = [HUGE, str(2**63), str(2**63 - 1), str(2**31), str(2**31 - 1)]
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     from argon2 import PasswordHasher
 
-    path = tmp_path_factory.mktemp("ranges")
-    app = create_app(
-        Settings(
-            instance_path=path,
-            database_url=f"sqlite:///{path}/t.db",
-            secret_key="t",
-            testing=True,
-            exports_path=path / "exports",
-        )
-    )
+    app = sqlite_app(tmp_path_factory.mktemp("ranges"))
     app.config["PROPAGATE_EXCEPTIONS"] = False  # a server error is a 500 page here, as in production
-    db: Database = app.extensions[EXTENSION]
-    Base.metadata.create_all(db.engine)
-    with db.write() as session:
-        for slug in (SURVEY, SCHEDULE, EVENT_FORM):
-            save_instrument(session, load_file(FORMS / f"{slug}.yaml"))
+    db = database(app)
+    load_forms(app, [SURVEY, SCHEDULE, EVENT_FORM])
     with pytest.MonkeyPatch.context() as patch:  # cheap hashing: see staff_helpers.fast_hashing
         patch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=256, parallelism=1))
         admin = make_user(db, "admin@example.org", admin=True)
