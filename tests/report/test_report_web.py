@@ -4,13 +4,13 @@ refreshes itself until the download arrives. Through the Flask test client with 
 from __future__ import annotations
 
 import io
-import time
 from pathlib import Path
 
 import pytest
 from docx import Document
 from flask import Flask
 from flask.testing import FlaskClient
+from job_pages import finished, start_job
 from report_support import load_form, make_user, record, signed_in, token_of
 
 from feedback.db import Project
@@ -34,20 +34,7 @@ def pilot(db: Database, tmp_path: Path) -> Database:
 
 
 def _start(client: FlaskClient) -> str:
-    response = client.post(PAGE, data={"csrf_token": token_of(client, PAGE)})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return response.headers["Location"]
-
-
-def _finished(client: FlaskClient, status_url: str, timeout: float = 60.0) -> str:
-    """Poll the status page as the browser's refresh would, until it stops refreshing."""
-    deadline = time.monotonic() + timeout
-    while True:
-        html = client.get(status_url).get_data(as_text=True)
-        if 'http-equiv="refresh"' not in html:
-            return html
-        assert time.monotonic() < deadline, "the report was not built in time"
-        time.sleep(0.05)
+    return start_job(client, PAGE, {"csrf_token": token_of(client, PAGE)})
 
 
 def test_the_button_builds_the_report_and_the_download_arrives(pilot: Database, client: FlaskClient) -> None:
@@ -58,7 +45,7 @@ def test_the_button_builds_the_report_and_the_download_arrives(pilot: Database, 
     assert "Build the Word report" in page
     status = _start(evaluator)
     assert "?job=" in status
-    html = _finished(evaluator, status)
+    html = finished(evaluator, status)
     assert "Your report is ready" in html
     start = html.index("/staff/projects/pilot/report/download?job=")
     url = html[start : html.index('"', start)].replace("&amp;", "&")
@@ -81,7 +68,7 @@ def test_starting_needs_the_csrf_token(pilot: Database, client: FlaskClient) -> 
 def test_an_evaluator_of_another_project_gets_404(pilot: Database, app: Flask) -> None:
     evaluator = signed_in(app.test_client(), "evaluator@example.org")
     status = _start(evaluator)
-    _finished(evaluator, status)
+    finished(evaluator, status)
     job = status.split("job=")[1]
 
     outsider = signed_in(app.test_client(), "outsider@example.org")

@@ -4,11 +4,11 @@ whole; never identified. Through the Flask test client with CSRF on, as a browse
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from job_pages import finished, start_job
 from stat_support import read_dta, read_sav
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))
@@ -33,20 +33,7 @@ def evaluator(client: FlaskClient, db: Database, tmp_path: Path) -> FlaskClient:
 
 def _start(client: FlaskClient, **fields: str) -> str:
     data = {"csrf_token": token_of(client, PAGE), "instrument": SLUG, "values": "labels"}
-    data.update(fields)
-    response = client.post(PAGE, data=data)
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return response.headers["Location"]
-
-
-def _finished(client: FlaskClient, status_url: str, timeout: float = 30.0) -> str:
-    deadline = time.monotonic() + timeout
-    while True:
-        html = client.get(status_url).get_data(as_text=True)
-        if 'http-equiv="refresh"' not in html:
-            return html
-        assert time.monotonic() < deadline, "the export did not finish"
-        time.sleep(0.05)
+    return start_job(client, PAGE, {**data, **fields})
 
 
 def _download(client: FlaskClient, html: str, tmp_path: Path, suffix: str) -> Path:
@@ -75,7 +62,7 @@ def test_the_page_offers_spss_and_stata(evaluator: FlaskClient) -> None:
 def test_an_spss_export_downloads_with_labels_and_missing_codes(
     evaluator: FlaskClient, tmp_path: Path
 ) -> None:
-    html = _finished(evaluator, _start(evaluator, format="sav", status="complete"))
+    html = finished(evaluator, _start(evaluator, format="sav", status="complete"))
     text = text_of(html)
     assert "Your export is ready" in text and "codes with value labels" in text
     assert "not shown" in text and "not answered" in text
@@ -87,7 +74,7 @@ def test_an_spss_export_downloads_with_labels_and_missing_codes(
 
 
 def test_a_stata_export_downloads(evaluator: FlaskClient, tmp_path: Path) -> None:
-    html = _finished(evaluator, _start(evaluator, format="dta"))
+    html = finished(evaluator, _start(evaluator, format="dta"))
     read = read_dta(_download(evaluator, html, tmp_path, "dta"))
     assert len(read.rows) == 58
     assert read.column("comments") == [""] * 58

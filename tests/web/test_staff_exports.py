@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 import zipfile
 from dataclasses import asdict
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 from analysis_web_support import SLUG, load_form, record, report_figures, signed_in, text_of, token_of
 from flask.testing import FlaskClient
+from job_pages import finished, start_job
 from openpyxl import load_workbook
 from staff_helpers import fast_hashing as fast_hashing  # noqa: F401 -- fixture used via pytestmark
 from staff_helpers import make_project
@@ -36,21 +36,7 @@ def evaluator(client: FlaskClient, db: Database, tmp_path: Path) -> FlaskClient:
 
 def _start(client: FlaskClient, **fields: object) -> str:
     data = {"csrf_token": token_of(client, PAGE), "instrument": SLUG, "values": "labels", "format": "xlsx"}
-    data.update(fields)  # type: ignore[arg-type]
-    response = client.post(PAGE, data=data)
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return response.headers["Location"]
-
-
-def _finished(client: FlaskClient, status_url: str, timeout: float = 30.0) -> str:
-    """Poll the status page as the browser's refresh would, until it stops refreshing."""
-    deadline = time.monotonic() + timeout
-    while True:
-        html = client.get(status_url).get_data(as_text=True)
-        if 'http-equiv="refresh"' not in html:
-            return html
-        assert time.monotonic() < deadline, "the export did not finish"
-        time.sleep(0.05)
+    return start_job(client, PAGE, {**data, **fields})
 
 
 def _download(client: FlaskClient, html: str) -> bytes:
@@ -64,7 +50,7 @@ def _download(client: FlaskClient, html: str) -> bytes:
 
 def test_the_export_downloads_a_complete_workbook(evaluator: FlaskClient) -> None:
     status = _start(evaluator, status="complete")
-    html = _finished(evaluator, status)
+    html = finished(evaluator, status)
     assert "Your export is ready" in text_of(html)
     workbook = load_workbook(io.BytesIO(_download(evaluator, html)), read_only=True)
     responses = workbook["Responses"]
@@ -79,7 +65,7 @@ def test_the_export_downloads_a_complete_workbook(evaluator: FlaskClient) -> Non
 
 
 def test_codes_and_csv_give_a_zip_of_two_files(evaluator: FlaskClient) -> None:
-    html = _finished(evaluator, _start(evaluator, values="codes", format="csv"))
+    html = finished(evaluator, _start(evaluator, values="codes", format="csv"))
     archive = zipfile.ZipFile(io.BytesIO(_download(evaluator, html)))
     names = sorted(archive.namelist())
     assert names == [f"{SLUG}-codebook.csv", f"{SLUG}-responses.csv"]
@@ -120,7 +106,7 @@ def test_a_failed_export_leaves_no_file_and_says_so(
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(export_jobs, "export_xlsx", broken)
-    html = _finished(evaluator, _start(evaluator))
+    html = finished(evaluator, _start(evaluator))
     assert "The export did not finish" in text_of(html)
     assert "/exports/download" not in html
     folder = export_jobs.jobs_folder(settings.exports_path)
@@ -155,7 +141,7 @@ def test_the_form_reports_what_is_missing(evaluator: FlaskClient) -> None:
 def test_another_projects_export_cannot_be_fetched(
     evaluator: FlaskClient, client: FlaskClient, db: Database, app: object
 ) -> None:
-    html = _finished(evaluator, _start(evaluator))
+    html = finished(evaluator, _start(evaluator))
     start = html.index("job=")
     job_id = html[start + 4 : html.index('"', start)]
     other = app.test_client()  # type: ignore[attr-defined]
