@@ -10,45 +10,34 @@ workbook use (:func:`~feedback.services.rates.methodology_table`, ``instrument_r
 so the report cannot disagree with them. Personal-data questions never appear: the summaries
 leave them out, and the instrument model used for the layout is ``without_personal_data()``.
 
-Quotes need consent. An instrument's ``quote_consent`` setting names the question that asked for
-it (or the instrument has a question called ``quote_consent``); only answers of respondents who
-answered it "yes" (a choice named ``yes`` or labelled "Yes...") are quoted, a few per question,
-without names. An instrument that did not ask is not quoted, and the report says so.
+Quotes need consent: see :mod:`.report_free_text`.
 
 Only reads; the caller owns the session.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..db import Answer, Instrument, Project, Question, Response
-from ..db.coding import tags_of, text_answer_counts, text_answer_rows
+from ..db import Instrument, Project
 from ..db.summary_queries import ResponseFilter
 from ..domain.instrument import Instrument as InstrumentModel
-from ..domain.instrument import Question as ModelQuestion
 from ..domain.summary import FrequencyTable, NumericSummary, ProfileTable
 from ..export.docx_report import Block, Heading, Paragraph, write_docx
 from . import report_sections as layout
 from .attendance import UnknownProject, attendance_of
-from .coding import text_questions, theme_tables
 from .instruments import current_model
 from .rates import methodology_table, partial_rules, project_instruments, representativeness
+from .report_free_text import CONSENT_SETTING, free_text_chapter
 from .summaries import InstrumentSummary, report_sections, summarise
 
 __all__ = ["CONSENT_SETTING", "ReportResult", "UnknownProject", "report_blocks", "write_report"]
 
-CONSENT_SETTING = "quote_consent"
-QUOTES_PER_QUESTION = 3
-QUOTE_CHARS = 1000  # a longer answer is quoted up to here, marked [...]
-_YES = re.compile(r"yes\b", re.IGNORECASE)
 
 #: ``progress(done, total, what)``: called as the report is built (charts are the slow part).
 Progress = Callable[[int, int, str], None]
@@ -136,7 +125,7 @@ def report_blocks(
     blocks += _methodology(session, project, items, numbers)
     blocks += _attendance(session, project, numbers)
     blocks += _findings(items, numbers, step)
-    blocks += _free_text(session, items, scope, numbers)
+    blocks += free_text_chapter(session, items, scope, numbers.next)
     return ReportContent(blocks, questions)
 
 
@@ -302,117 +291,3 @@ def _findings(items: Sequence[_Instrument], numbers: _Numbers, step: Callable[[s
     if not items:
         blocks.append(Paragraph("This project has no instruments yet."))
     return blocks
-
-
-# --- chapter 5: free text -----------------------------------------------------------------------
-
-
-def consent_question(model: InstrumentModel) -> ModelQuestion | None:
-    """The question that asked respondents whether they may be quoted, if the instrument has one."""
-    name = dict(model.settings).get(CONSENT_SETTING, "").strip() or CONSENT_SETTING
-    try:
-        question = model.question(name)
-    except KeyError:
-        return None
-    return question if question.is_select else None
-
-
-def consenting_codes(model: InstrumentModel, question: ModelQuestion) -> tuple[str, ...]:
-    """Choices that give consent: named ``yes``, or labelled "Yes" or "Yes, ..."."""
-    return tuple(
-        choice.name
-        for choice in model.choices_for(question)
-        if choice.name.lower() == "yes" or _YES.match(choice.label.strip())
-    )
-
-
-def _quotable(model: InstrumentModel, name: str) -> bool:
-    """Only long answers (``appearance: multiline``) are quoted: a short text box holds a fact
-    (an organisation's name, an "other" to specify), which would identify rather than illustrate."""
-    try:
-        return model.question(name).multiline
-    except KeyError:
-        return False
-
-
-def _quotes(
-    session: Session,
-    item: _Instrument,
-    question_name: str,
-    consent: tuple[str, tuple[str, ...]],
-    scope: ResponseFilter,
-    themes: dict[str, str],
-) -> list[tuple[str, list[str]]]:
-    consenting = (
-        select(Answer.response_id)
-        .join(Question, Question.id == Answer.question_id)
-        .where(Question.name == consent[0], Answer.code.in_(consent[1]))
-    )
-    query = (
-        text_answer_rows(item.row.id, question_name, scope)
-        .where(Response.id.in_(consenting))
-        .limit(QUOTES_PER_QUESTION)
-    )
-    rows = session.execute(query).all()
-    tags = tags_of(session, [row[0] for row in rows], question_name)
-    out = []
-    for response_id, _contact, text in rows:
-        quoted = layout.shortened(text, QUOTE_CHARS)
-        out.append((quoted, sorted(themes.get(str(t), "") for t in tags.get(response_id, set()))))
-    return out
-
-
-def _free_text(
-    session: Session, items: Sequence[_Instrument], scope: ResponseFilter, numbers: _Numbers
-) -> list[Block]:
-    blocks: list[Block] = [Heading("5 Free-text answers")]
-    shown = 0
-    for item in items:
-        questions = text_questions(session, item.row)
-        answered = text_answer_counts(session, item.row.id, scope, [q.name for q in questions])
-        questions = [q for q in questions if answered.get(q.name)]
-        if not questions:
-            continue
-        shown += 1
-        tables = {table.name: table for table in theme_tables(session, item.row.slug, scope)}
-        blocks.append(Heading(item.row.title, 2))
-        consent_q = consent_question(item.model)
-        codes = consenting_codes(item.model, consent_q) if consent_q else ()
-        blocks.append(Paragraph(_quote_policy(item.model, consent_q, codes)))
-        for question in questions:
-            blocks.append(Heading(question.label, 3))
-            table = tables.get(question.name)
-            if table is not None:
-                caption = f"Table {numbers.next(5)}: {table.label}"
-                blocks.append(layout.frequency_table_block(caption, table, themes=True))
-            else:
-                n = answered[question.name]
-                blocks.append(Paragraph(f"{n} answer{'' if n == 1 else 's'}, not yet coded into themes."))
-            if consent_q is not None and codes and _quotable(item.model, question.name):
-                labels = {row.value: row.label for row in table.rows} if table else {}
-                quotes = _quotes(session, item, question.name, (consent_q.name, codes), scope, labels)
-                blocks += layout.quote_blocks(quotes)
-    if not shown:
-        blocks.append(Paragraph("No free-text answers have been given yet."))
-    return blocks
-
-
-def _quote_policy(model: InstrumentModel, question: ModelQuestion | None, codes: tuple[str, ...]) -> str:
-    if question is None:
-        return (
-            "No quotes: respondents were not asked whether they may be quoted (the instrument has no "
-            f"{CONSENT_SETTING} question, and no {CONSENT_SETTING} setting naming one), so only the "
-            "themes and their counts are reported."
-        )
-    if not codes:
-        return (
-            f"No quotes: none of the answers to \u201c{question.label}\u201d reads as yes, so no "
-            "respondent's consent to be quoted can be established."
-        )
-    labels = [c.label for c in model.choices_for(question) if c.name in codes]
-    return (
-        f"Quotes are only from respondents who answered \u201c{question.label}\u201d with "
-        + " or ".join(f"\u201c{label}\u201d" for label in labels)
-        + f"; at most {QUOTES_PER_QUESTION} per long-answer question, oldest first, never with a "
-        "name (short answers, such as an organisation's name, are never quoted)."
-    )

@@ -380,26 +380,3 @@ def attendance_by_activity(caption: str, table: AttendanceTable) -> Table:
         (5.6, 2.8, 2.2, 2.2, 3.2),
         (f"A head count nobody recorded reads \u201cnot known\u201d, never 0. {table.base_text}",),
     )
-
-
-# --- free text ----------------------------------------------------------------------------------
-
-
-def shortened(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters on a whole word and marked as cut, if it is longer."""
-    if len(text) <= limit:
-        return text
-    head = text[:limit]
-    if " " in head and not text[limit].isspace():
-        head = head.rsplit(" ", 1)[0]
-    return head.rstrip() + " [\u2026]"
-
-
-def quote_blocks(quotes: Sequence[tuple[str, Sequence[str]]]) -> list[Block]:
-    """Quotes (text, its themes) as the template's Quote style, each with its themes."""
-    blocks: list[Block] = []
-    for text, themes in quotes:
-        blocks.append(Paragraph(f"\u201c{text}\u201d", style="Quote"))
-        if themes:
-            blocks.append(Paragraph(f"Themes: {', '.join(themes)}", style="Table Note"))
-    return blocks
