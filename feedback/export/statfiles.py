@@ -36,9 +36,7 @@ for spreadsheets. Decisions (and why):
 from __future__ import annotations
 
 import math
-import re
 import textwrap
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -48,6 +46,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..domain.summary import MISSING_LABEL, NOT_SHOWN_LABEL
 from .cells import clean
+from .stat_names import SPSS_RESERVED, STATA_RESERVED, cut_bytes, unique_names
 
 if TYPE_CHECKING:  # pandas and pyreadstat are imported when a file is written, not with the app
     import pandas as pd
@@ -82,13 +81,6 @@ STATA_NAME_CHARS = 32
 STATA_LABEL_CHARS = 80
 SPSS_EPOCH = date(1582, 10, 14)
 
-SPSS_RESERVED = frozenset({"all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to", "with"})
-STATA_RESERVED = frozenset(
-    {"_all", "_b", "byte", "_coef", "_cons", "double", "float", "if", "in", "int", "long", "_n", "_pi"}
-    | {"_pred", "_rc", "_se", "_skip", "strl", "using", "with"}
-)
-_NOT_IN_NAME = re.compile(r"[^A-Za-z0-9_]")
-_STATA_STR = re.compile(r"str\d+")
 
 
 @dataclass(frozen=True)
@@ -130,46 +122,8 @@ class StatReport:
 
 
 # ----------------------------------------------------------------------------- shared rules
-def cut_bytes(text: str, limit: int) -> str:
-    """The longest start of ``text`` that is at most ``limit`` bytes of UTF-8."""
-    encoded = text.encode("utf-8")
-    return text if len(encoded) <= limit else encoded[:limit].decode("utf-8", "ignore")
-
-
 def _text(value: object) -> str:
     return "" if value is None or isinstance(value, Missing) else clean(str(value))
-
-
-def _reserved(name: str, reserved: frozenset[str]) -> bool:
-    lowered = name.lower()
-    return lowered in reserved or (reserved is STATA_RESERVED and bool(_STATA_STR.fullmatch(lowered)))
-
-
-def valid_name(wanted: str, limit: int, reserved: frozenset[str]) -> str:
-    """``wanted`` as a name the format accepts (not yet made unique)."""
-    ascii_name = unicodedata.normalize("NFKD", wanted).encode("ascii", "ignore").decode()
-    name = _NOT_IN_NAME.sub("_", ascii_name)
-    if not name[:1].isalpha():
-        name = "v" + name
-    if _reserved(name, reserved):
-        name += "_"
-    return name[:limit]
-
-
-def unique_names(wanted: Sequence[str], limits: Sequence[int], reserved: frozenset[str]) -> list[str]:
-    """Valid names, unique ignoring case, in order: a clash gets ``_2``, ``_3``... within the limit."""
-    taken: set[str] = set()
-    out: list[str] = []
-    for name, limit in zip(wanted, limits, strict=True):
-        base = valid_name(name, limit, reserved)
-        candidate, number = base, 1
-        while candidate.lower() in taken or _reserved(candidate, reserved):
-            number += 1
-            suffix = f"_{number}"
-            candidate = base[: limit - len(suffix)] + suffix
-        taken.add(candidate.lower())
-        out.append(candidate)
-    return out
 
 
 def fit_label(variable: Variable, name: str, limit: int, in_bytes: bool = False) -> str:
