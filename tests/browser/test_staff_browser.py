@@ -35,7 +35,9 @@ def test_evaluator_signs_in_reads_a_project_and_signs_out(
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill("not my password")
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_text("Enter a correct e-mail address and password").first.is_visible()
+    refused = page.get_by_text("Enter a correct e-mail address and password").first
+    refused.wait_for()  # the POST's answer, not the page it replaces (is_visible() does not wait)
+    assert refused.is_visible()
     journey.step(page, "wrong password")
 
     page.get_by_label("Password").fill(PASSWORD)
